@@ -93,6 +93,14 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       ActorRef<StatusReply<SourceRef<RowPack>>> replyTo)
       implements Command {}
 
+  /**
+   * Tells the collector what a subtask can no longer need (fire and forget): it has journaled everything before
+   * {@code upTo}, so links below it may go; {@code upTo == null} means the subtask is finished or deleted, so
+   * the partition's links may go as soon as no stream of it is open. Without it, links are released when a
+   * stream opens at a later position and {@code link-retention} after the last stream closed.
+   */
+  public record Release(int tid, int pid, String subtaskId, Position upTo) implements Command {}
+
   private record Prepared(OpenStream request, String streamId, Prepare result) implements Command {}
 
   private record PrepareFailed(OpenStream request, Throwable error) implements Command {}
@@ -147,7 +155,11 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
   private record Prepare(PackReader reader, Path snapshotDir, long binlogNeededFrom, String description) {}
 
   /** One open stream of a partition. */
-  private record Open(String subtaskId, Path snapshotDir, long binlogNeededFrom, UniqueKillSwitch killSwitch) {}
+  private record Open(String subtaskId, Path snapshotDir, long binlogNeededFrom, UniqueKillSwitch killSwitch) {
+    Open releasedUpTo(long nextLogIndex) {
+      return new Open(subtaskId, null, Math.max(binlogNeededFrom, nextLogIndex), killSwitch);
+    }
+  }
 
   /** A partition this collector streams or keeps links of. */
   private static final class Partition {
@@ -188,6 +200,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         .onMessage(OpenStream.class, this::onOpen)
         .onMessage(Prepared.class, this::onPrepared)
         .onMessage(PrepareFailed.class, this::onPrepareFailed)
+        .onMessage(Release.class, this::onRelease)
         .onMessage(StreamClosed.class, this::onStreamClosed)
         .onMessage(RetentionExpired.class, this::onRetentionExpired)
         .onSignal(PostStop.class, s -> {
@@ -330,6 +343,32 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     Partition partition = partitions.get(key);
     if (partition != null && partition.streams.isEmpty()) {
       timers.startSingleTimer(key, new RetentionExpired(key), settings.linkRetention());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRelease(Release r) {
+    String key = r.tid() + "-" + r.pid();
+    Partition partition = partitions.get(key);
+    if (partition == null) {
+      return this;
+    }
+    if (r.upTo() == null) {
+      partition.streams.values().removeIf(o -> {
+        if (o.subtaskId().equals(r.subtaskId())) {
+          o.killSwitch().shutdown();
+          return true;
+        }
+        return false;
+      });
+      if (partition.streams.isEmpty()) {
+        timers.cancel(key);
+        getContext().getSelf().tell(new RetentionExpired(key));
+      }
+    } else if (r.upTo() instanceof BinlogPosition b) {
+      partition.streams.replaceAll((id, o) ->
+          o.subtaskId().equals(r.subtaskId()) ? o.releasedUpTo(b.nextLogIndex()) : o);
+      releaseUnneeded(key, partition);
     }
     return this;
   }
