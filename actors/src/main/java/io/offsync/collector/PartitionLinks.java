@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -154,7 +155,7 @@ final class PartitionLinks {
     }
     for (Path f : files) {
       String name = f.getFileName().toString();
-      int index = fileIndex(name);
+      int index = fileIndex(f);
       if (index < binlogFloor || Files.exists(local.resolve(name))) {
         continue;
       }
@@ -175,12 +176,15 @@ final class PartitionLinks {
     }
     List<BinlogFile> files = BinlogFiles.scan(binlogDir());
     for (int i = 0; i + 1 < files.size(); i++) {
-      if (files.get(i + 1).firstLogIndex() <= nextLogIndex) {
-        Files.deleteIfExists(files.get(i).path());
-        binlogFloor = Math.max(binlogFloor, files.get(i).fileIndex() + 1);
-      } else {
+      OptionalLong nextFirst = files.subList(i + 1, files.size()).stream()
+          .filter(BinlogFile::hasEntries)
+          .mapToLong(BinlogFile::firstLogIndex)
+          .findFirst();
+      if (nextFirst.isEmpty() || nextFirst.getAsLong() > nextLogIndex) {
         break;
       }
+      Files.deleteIfExists(files.get(i).path());
+      binlogFloor = Math.max(binlogFloor, files.get(i).fileIndex() + 1);
     }
   }
 
@@ -237,12 +241,8 @@ final class PartitionLinks {
     }
   }
 
-  private static int fileIndex(String name) {
-    try {
-      return Integer.parseInt(name.substring(0, name.length() - ".log".length()));
-    } catch (NumberFormatException e) {
-      return Integer.MAX_VALUE;
-    }
+  private static int fileIndex(Path file) {
+    return BinlogFiles.fileIndex(file).orElse(Integer.MAX_VALUE);
   }
 
   static void deleteRecursively(Path p) throws IOException {
