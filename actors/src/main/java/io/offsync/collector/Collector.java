@@ -263,6 +263,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     Files.createDirectories(links.dir());
     Position from = open.from();
     Path snapshotDir = null;
+    Position handOver = null;
     long binlogNeededFrom;
     if (from instanceof SnapshotPosition sp) {
       Optional<PartitionLinks.LinkedSnapshot> snapshot;
@@ -281,11 +282,14 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
               + " (link-retention); the subtask cannot resume inside it and must start over from the beginning");
         }
       }
-      if (snapshot.isPresent()) {
+      if (snapshot.isPresent() && snapshot.get().dir() != null) {
         snapshotDir = snapshot.get().dir();
         binlogNeededFrom = snapshot.get().manifest().offset() + 1;
       } else {
-        binlogNeededFrom = 1;
+        // no snapshot, or an empty one: the stream starts with the hand-over to the binlog after it
+        binlogNeededFrom = snapshot.map(s -> s.manifest().offset() + 1).orElse(1L);
+        from = new BinlogPosition(binlogNeededFrom);
+        handOver = from;
       }
     } else {
       binlogNeededFrom = ((BinlogPosition) from).nextLogIndex();
@@ -293,9 +297,9 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     links.linkBinlogs();
     PartitionReader reader = PartitionReader.open(snapshotDir, links.binlogDir(), table, from, open.mode(),
         open.startTs(), settings.verifyCrc());
-    String description = PartitionStream.describe(open.tid(), open.pid(), from);
-    return new Prepare(new PackReader(reader, links, settings.maxPackSize(), from), snapshotDir, binlogNeededFrom,
-        description);
+    String description = PartitionStream.describe(open.tid(), open.pid(), open.from());
+    return new Prepare(new PackReader(reader, links, settings.maxPackSize(), open.from(), handOver), snapshotDir,
+        binlogNeededFrom, description);
   }
 
   private Behavior<Command> onPrepared(Prepared p) {

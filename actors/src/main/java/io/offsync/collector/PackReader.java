@@ -48,21 +48,33 @@ final class PackReader implements AutoCloseable {
   private final byte[] buffer;
 
   private Position emitted;
+  private Position handOver;
   private byte[] pendingRow;
   private int pendingOffset;
   private Position pendingNext;
   private boolean ended;
 
-  PackReader(PartitionReader reader, PartitionLinks links, int maxPackSize, Position from) {
+  /**
+   * @param from the position the stream was asked to start at
+   * @param handOver if not null, the first pack is a position-only pack moving there (a stream asked to start in
+   *     a snapshot the tablet does not have starts in the binlog after it)
+   */
+  PackReader(PartitionReader reader, PartitionLinks links, int maxPackSize, Position from, Position handOver) {
     this.reader = reader;
     this.links = links;
     this.maxPackSize = maxPackSize;
     this.buffer = new byte[maxPackSize];
     this.emitted = from;
+    this.handOver = handOver;
   }
 
   /** Reads the next pack. Errors (corrupt record, I/O) propagate with their message. */
   Step next() throws IOException {
+    if (handOver != null) {
+      Position to = handOver;
+      handOver = null;
+      return pack(0, 0, to);
+    }
     if (pendingRow != null) {
       int remaining = pendingRow.length - pendingOffset;
       if (remaining > maxPackSize) {

@@ -67,7 +67,10 @@ final class PartitionLinks {
     return dir.resolve("binlog");
   }
 
-  /** A linked snapshot: the directory holding MANIFEST and the checkpoint directory, and the MANIFEST. */
+  /**
+   * A linked snapshot: the directory holding MANIFEST and the checkpoint directory, and the MANIFEST. An empty
+   * snapshot (MANIFEST count 0) is not linked: {@code dir} is null and reading starts in the binlog after it.
+   */
   record LinkedSnapshot(Path dir, Manifest manifest) {
     String identity() {
       return manifest.name() + "-" + manifest.offset();
@@ -86,16 +89,20 @@ final class PartitionLinks {
   /**
    * Links the tablet's current snapshot (or finds it already linked).
    *
-   * @return empty when the tablet has no snapshot (no MANIFEST, or a MANIFEST with count 0)
+   * @return empty when the tablet has no snapshot (no MANIFEST); a snapshot without directory when its MANIFEST
+   *     counts 0 rows
    */
   synchronized Optional<LinkedSnapshot> linkCurrentSnapshot() throws IOException {
     Path tabletSnapshot = tabletDir.resolve("snapshot");
     for (int attempt = 0; attempt < SNAPSHOT_LINK_ATTEMPTS; attempt++) {
       Optional<Manifest> before = readManifest(tabletSnapshot);
-      if (before.isEmpty() || before.get().count() == 0) {
+      if (before.isEmpty()) {
         return Optional.empty();
       }
       Manifest m = before.get();
+      if (m.count() == 0) {
+        return Optional.of(new LinkedSnapshot(null, m));
+      }
       Optional<LinkedSnapshot> existing = find(m.name(), m.offset());
       if (existing.isPresent()) {
         return existing;

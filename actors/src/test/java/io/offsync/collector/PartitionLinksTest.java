@@ -95,8 +95,10 @@ class PartitionLinksTest {
     PartitionLinks links = new PartitionLinks(datadir, 3, 1, tabletDir, HardLinker.FILES);
     assertTrue(links.linkCurrentSnapshot().isEmpty());
     Files.createDirectories(tabletDir.resolve("snapshot/202611241900"));
-    new Manifest(0, "202611241900", 0, 1).write(tabletDir.resolve("snapshot/MANIFEST"));
-    assertTrue(links.linkCurrentSnapshot().isEmpty());
+    new Manifest(7, "202611241900", 0, 1).write(tabletDir.resolve("snapshot/MANIFEST"));
+    var empty = links.linkCurrentSnapshot().orElseThrow();
+    assertEquals(null, empty.dir(), "an empty snapshot is not linked");
+    assertEquals(7, empty.manifest().offset());
   }
 
   @Test
