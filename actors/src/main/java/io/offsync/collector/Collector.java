@@ -295,8 +295,8 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       binlogNeededFrom = ((BinlogPosition) from).nextLogIndex();
     }
     links.linkBinlogs();
-    PartitionReader reader = PartitionReader.open(snapshotDir, links.binlogDir(), table, from, open.mode(),
-        open.startTs(), settings.verifyCrc());
+    PartitionReader reader = PartitionReader.open(snapshotDir, links.binlogDir(), table, open.mode(),
+        open.startTs(), from, System.currentTimeMillis(), settings.verifyCrc());
     String description = PartitionStream.describe(open.tid(), open.pid(), open.from());
     return new Prepare(new PackReader(reader, links, settings.maxPackSize(), open.from(), handOver), snapshotDir,
         binlogNeededFrom, description);
@@ -307,7 +307,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     String key = open.tid() + "-" + open.pid();
     Partition partition = partitions.get(key);
     if (partition == null) {
-      p.result().reader().close();
+      closeQuietly(p.result().reader());
       open.replyTo().tell(StatusReply.error("collector " + host + " released partition " + key
           + " while the stream was opening; ask again"));
       return this;
@@ -403,6 +403,14 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       getContext().getLog().warn("cannot remove {}: {}", settings.datadir().resolve(r.partition()), e.toString());
     }
     return this;
+  }
+
+  private void closeQuietly(PackReader reader) {
+    try {
+      reader.close();
+    } catch (IOException e) {
+      getContext().getLog().warn("closing a partition reader failed: {}", e.toString());
+    }
   }
 
   /** Removes snapshots and binlog files that no open stream of the partition can still need. */

@@ -112,18 +112,18 @@ final class PackReader implements AutoCloseable {
         if (size + bytes.length > maxPackSize) {
           pendingRow = bytes;
           pendingOffset = 0;
-          pendingNext = row.next();
+          pendingNext = row.after();
           return size > 0 ? pack(size, rows, last) : next();
         }
         System.arraycopy(bytes, 0, buffer, size, bytes.length);
         size += bytes.length;
         rows++;
-        last = row.next();
+        last = row.after();
         if (size == maxPackSize || handsOver(last)) {
           return pack(size, rows, last);
         }
       } else if (read instanceof PartitionRead.Skipped skipped) {
-        last = skipped.next();
+        last = skipped.after();
         skips++;
         if (handsOver(last) || (size == 0 && skips >= SKIPS_PER_PACK)) {
           return pack(size, rows, last);
@@ -156,7 +156,7 @@ final class PackReader implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public void close() throws IOException {
     reader.close();
   }
 }

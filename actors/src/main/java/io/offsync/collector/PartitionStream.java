@@ -1,6 +1,7 @@
 package io.offsync.collector;
 
 import io.offsync.protocol.position.Position;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,8 @@ final class PartitionStream {
         r -> CompletableFuture.supplyAsync(() -> {
           try {
             r.close();
+          } catch (IOException e) {
+            throw new CompletionException(e);
           } finally {
             onClose.run();
           }
