@@ -29,18 +29,18 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.stream.SourceRef;
 
 /** Collector nodes and a client node on 127.0.0.1 for tests. */
-final class TestNodes {
+public final class TestNodes {
 
   private TestNodes() {}
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
   /** A collector node of {@code machine} (its endpoint's host) with real ZooKeeper, cluster and HTTP. */
-  static CollectorNode collector(String zk, String machine, Path datadir, Path hddRoot, int maxPackSize,
+  public static CollectorNode collector(String zk, String machine, Path datadir, Path hddRoot, int maxPackSize,
       String seed, HardLinker linker) throws Exception {
     int clusterPort = freePort();
     DataCollectorFlags flags = DataCollectorFlags.of(Map.of(
@@ -57,13 +57,13 @@ final class TestNodes {
     return CollectorNode.start(flags, linker);
   }
 
-  static String seedOf(CollectorNode node) {
+  public static String seedOf(CollectorNode node) {
     Address a = node.system().address();
     return a.getHost().get() + ":" + a.getPort().get();
   }
 
   /** A client node (no collector role) joined to the cluster of {@code seed}, with the collector proxy. */
-  static ActorSystem<Void> client(CollectorNode seed) {
+  public static ActorSystem<Void> client(CollectorNode seed) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), CollectorNode.SYSTEM_NAME,
         ConfigFactory.parseString("""
             pekko.actor.provider = cluster
@@ -76,7 +76,7 @@ final class TestNodes {
   }
 
   /** Waits until {@code system} sees {@code members} members up. */
-  static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
+  public static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       long up = 0;
@@ -95,7 +95,7 @@ final class TestNodes {
   }
 
   /** Asks the collector of {@code host} for a stream. */
-  static CompletionStage<SourceRef<RowPack>> open(ActorSystem<?> client, String host, int tid, int pid, int mode,
+  public static CompletionStage<SourceRef<RowPack>> open(ActorSystem<?> client, String host, int tid, int pid, int mode,
       long startTs, Position from, byte[] tableInfo, String subtaskId) {
     return ClusterSharding.get(client).entityRefFor(Collector.TYPE_KEY, host)
         .askWithStatus(replyTo -> new Collector.OpenStream(tid, pid, mode, startTs, from, tableInfo, subtaskId,
@@ -106,7 +106,7 @@ final class TestNodes {
    * Reassembles rows from packs, checking the framing contract: no pack over {@code maxPackSize}, a pack ends
    * inside a row exactly when its {@code next} is null.
    */
-  static List<byte[]> rows(List<RowPack> packs, int maxPackSize) {
+  public static List<byte[]> rows(List<RowPack> packs, int maxPackSize) {
     List<byte[]> rows = new ArrayList<>();
     ByteArrayOutputStream partial = new ByteArrayOutputStream();
     for (RowPack p : packs) {
