@@ -41,7 +41,7 @@ class CollectorFailoverTest {
 
   static final String MACHINE = "machine-f";
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
   TestingServer zk;
   CollectorNode active;
   CollectorNode standby;
