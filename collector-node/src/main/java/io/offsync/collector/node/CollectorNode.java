@@ -63,6 +63,11 @@ public final class CollectorNode implements AutoCloseable {
       System.err.println("data_collector: " + e.getMessage());
       System.exit(2);
       return;
+    } catch (Exception e) {
+      log.error("data_collector cannot start", e);
+      System.err.println("data_collector: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
     }
     node.system.getWhenTerminated().toCompletableFuture().get();
     System.exit(0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
 import io.offsync.collector.HardLinker;
 import io.offsync.collector.RowPack;
@@ -31,6 +32,7 @@ import java.util.stream.Stream;
 import org.apache.curator.test.TestingServer;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SourceRef;
 import org.apache.pekko.stream.UniqueKillSwitch;
@@ -222,6 +224,39 @@ class CollectorStreamTest {
       Thread.sleep(5);
     }
     assertEquals(sorted(expected), sorted(rows));
+  }
+
+  @Test
+  void linksAreReleasedOnceNoSubtaskCanNeedThem() throws Exception {
+    Tablet t = Tablet.create(tmp.resolve("hdd"), 16, 1, 40, 10);
+    try {
+      Path partition = tmp.resolve("datadir").resolve("16-0");
+      List<RowPack> packs = readAll(t, 0, 0, Position.start(), "release-16");
+      assertEquals(t.expectedRows(0), sorted(t.decode(TestNodes.rows(packs, PACK))));
+      assertEquals(1, snapshotLinks(partition).size(), "the snapshot stays linked after the stream: "
+          + "the subtask may resume in it");
+      Position inBinlog = packs.get(packs.size() - 1).next();
+      assertInstanceOf(BinlogPosition.class, inBinlog);
+      assertEquals(List.of(), TestNodes.rows(readAll(t, 0, 0, inBinlog, "release-16"), PACK));
+      assertEquals(List.of(), snapshotLinks(partition), "a stream opened past the snapshot releases it");
+      assertTrue(Files.isDirectory(partition.resolve("binlog")));
+
+      ClusterSharding.get(client).entityRefFor(Collector.TYPE_KEY, MACHINE)
+          .tell(new Collector.Release(t.tid(), 0, "release-16", null));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (Files.exists(partition) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertFalse(Files.exists(partition), "a finished subtask's links are removed");
+    } finally {
+      t.close();
+    }
+  }
+
+  private static List<Path> snapshotLinks(Path partition) throws Exception {
+    try (Stream<Path> s = Files.list(partition)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("snapshot-")).toList();
+    }
   }
 
   @Test
