@@ -2,6 +2,7 @@ package io.offsync.protocol.snapshot;
 
 import io.offsync.protocol.openmldb.NS;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ public final class DiskTableWriter implements AutoCloseable {
             .setBlockSize(256 << 10).setWholeKeyFiltering(false).setUseDeltaEncoding(false));
       }
       cfOptions.add(o);
-      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(java.nio.charset.StandardCharsets.UTF_8), o));
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), o));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);

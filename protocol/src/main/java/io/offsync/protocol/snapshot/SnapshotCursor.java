@@ -13,7 +13,9 @@ import org.rocksdb.RocksIterator;
  *
  * <p>Only rows of index 0's ts column are seen when its column family is shared. TTL: rows are ranked per pk
  * (1 = newest); the first expired row of a pk ends that pk (expiry is monotone in ts and rank). Resuming from a key
- * counts the rank of the rows of that pk before it, so a latest-N TTL gives the same rows with or without a resume.
+ * counts the rank of the rows of that pk before it, so a latest-N TTL gives the same rows with or without a resume
+ * (OpenMLDB's DataCollector resumes by {@code Seek(pk, ts)}, which restarts the rank at the resume point; this
+ * cursor does not repeat that).
  *
  * <p>{@link #key()} is the exact position of the current row: a cursor opened at that key starts with this row.
  * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. Not thread-safe; close it (or its reader).
