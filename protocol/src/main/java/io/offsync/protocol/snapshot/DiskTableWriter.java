@@ -1,5 +1,6 @@
 package io.offsync.protocol.snapshot;
 
+import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.openmldb.NS;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -131,7 +132,7 @@ public final class DiskTableWriter implements AutoCloseable {
   public void put(List<DiskTableLayout.Dimension> dimensions, Object[] values, long time, byte[] row)
       throws IOException {
     requireOpen();
-    byte[] value = ValueCompression.compress(row, layout.compressType());
+    byte[] value = RowCompression.compress(row, layout.compressType());
     try (WriteBatch batch = new WriteBatch()) {
       for (DiskTableLayout.Dimension d : dimensions) {
         DiskTableLayout.Index index = readyIndex(d.index());

@@ -1,5 +1,7 @@
 package io.offsync.protocol.snapshot;
 
+import io.offsync.protocol.codec.RowCompression;
+import io.offsync.protocol.codec.RowFormatException;
 import io.offsync.protocol.openmldb.Type;
 import java.io.IOException;
 import java.util.Arrays;
@@ -189,10 +191,10 @@ public final class SnapshotCursor implements AutoCloseable {
     if (row == null) {
       byte[] value = it.value();
       try {
-        row = ValueCompression.decompress(value, compressType);
-      } catch (IOException e) {
+        row = RowCompression.decompress(value, compressType);
+      } catch (RowFormatException e) {
         throw new IOException("snapshot " + owner.directory() + ": the value at key " + HexFormat.of().formatHex(key)
-            + " is not valid " + compressType + " data: " + e.getMessage(), e);
+            + " cannot be decompressed: " + e.getMessage(), e);
       }
     }
     return row;
