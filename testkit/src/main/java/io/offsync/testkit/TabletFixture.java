@@ -2,7 +2,6 @@ package io.offsync.testkit;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.TextFormat;
-import io.offsync.protocol.binlog.BinlogFile;
 import io.offsync.protocol.binlog.BinlogFiles;
 import io.offsync.protocol.binlog.BinlogWriter;
 import io.offsync.protocol.codec.RowCodec;
@@ -409,17 +408,7 @@ public final class TabletFixture implements AutoCloseable {
       return 0;
     }
     try {
-      List<BinlogFile> files = BinlogFiles.scan(binlogDir(pid));
-      int deleted = 0;
-      for (int i = 0; i + 1 < files.size(); i++) {
-        long lastInFile = files.get(i + 1).firstLogIndex() - 1;
-        if (lastInFile > p.manifest.offset()) {
-          break;
-        }
-        Files.delete(files.get(i).path());
-        deleted++;
-      }
-      return deleted;
+      return BinlogFiles.purgeBefore(binlogDir(pid), p.manifest.offset() + 1).size();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
