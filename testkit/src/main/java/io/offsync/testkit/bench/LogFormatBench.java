@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -20,7 +21,8 @@ import java.util.stream.Stream;
  * random bytes, two dimensions each) with {@link BinlogWriter}, rolling files at {@code --file-mb}, then reads
  * them back with {@link BinlogReader} (CRC checked and unchecked, twice each, the first pass warming the JIT),
  * and prints entries/s and MB/s of file bytes, per wall-clock second and per CPU second of the benchmark thread
- * (the figure that holds on a shared machine). The read runs from the page cache. The directory ({@code --dir}, default a temporary one) is deleted
+ * (the figure that holds on a shared machine). The read runs from the page cache. Last, it opens the reader at the
+ * last entry, which skips the entries of that file before it (peeking at {@code log_index} only). The directory ({@code --dir}, default a temporary one) is deleted
  * afterwards unless given.
  *
  * <pre>java -cp ... io.offsync.testkit.bench.LogFormatBench [--entries 1000000] [--value-bytes 100] [--file-mb 64]</pre>
@@ -103,7 +105,19 @@ public final class LogFormatBench {
       }
       report(verifyCrc ? "read (CRC checked)" : "read (no CRC)", read, bytes, elapsed, cpu);
     }
-    System.out.printf("%d files in %s%n", BinlogFiles.scan(dir).size(), dir);
+    List<BinlogFile> files = BinlogFiles.scan(dir);
+    BinlogFile lastFile = files.get(files.size() - 1);
+    start = System.nanoTime();
+    cpuStart = cpuNanos();
+    try (BinlogReader reader = BinlogReader.open(dir, entries, true)) {
+      BinlogRead last = reader.next();
+      if (!(last instanceof BinlogRead.Entry e) || e.entry().getLogIndex() != entries) {
+        throw new IllegalStateException("open at the last entry returned " + last);
+      }
+    }
+    report("open at last (skip)", entries - lastFile.firstLogIndex() + 1, Files.size(lastFile.path()), seconds(start),
+        (cpuNanos() - cpuStart) / 1e9);
+    System.out.printf("%d files of up to %d MiB in %s%n", files.size(), maxFileBytes >> 20, dir);
   }
 
   private static long fileBytes(Path dir) throws IOException {
