@@ -5,12 +5,27 @@ import io.offsync.serialization.CborSerializable;
 
 /**
  * One element of a collector stream: a slice of the byte stream of concatenated encoded OpenMLDB rows (each row
- * self-delimiting by its size field, snappy already undone).
+ * self-delimiting by its size field, bytes 2..5 little-endian, header included; snappy already undone).
  *
- * @param data the bytes; a row may start in one pack and end in a later one, so frames stay bounded
- * @param next the position after the last row that ends in this pack, or {@code null} when the pack ends inside
- *     a row. A pack with empty data and a position moves the position only (filtered rows, deletes, snapshot to
- *     binlog hand-over).
+ * <p>Framing guarantees, for consumers:
+ *
+ * <ul>
+ *   <li>{@code data} holds at most {@code max_pack_size} bytes (default 1 MiB), so every pack fits an Artery
+ *       frame.
+ *   <li>Rows are never split unless they must be: a row that does not fit the current pack starts the next one.
+ *   <li>A row larger than {@code max_pack_size} is split across consecutive packs: every pack but its last
+ *       holds exactly {@code max_pack_size} bytes and has {@code next == null}; the consumer reassembles the row
+ *       by its size field. This is offsync's answer to the original's "a single larger row travels alone"
+ *       (where such a row stalled the task forever) without unbounded frames.
+ *   <li>A pack never mixes snapshot rows and binlog rows: the hand-over to the binlog closes the pack, whose
+ *       {@code next} is then the first {@code BinlogPosition}.
+ *   <li>A pack with empty data and a position only moves the position (filtered rows, deletes, the snapshot to
+ *       binlog hand-over when the snapshot is empty).
+ * </ul>
+ *
+ * @param data the bytes
+ * @param next the position after the last row that ends in this pack (the position to resume from once
+ *     everything up to here is committed), or {@code null} when the pack ends inside a row
  */
 public record RowPack(byte[] data, Position next) implements CborSerializable {
 

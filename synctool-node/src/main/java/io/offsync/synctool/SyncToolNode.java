@@ -1,0 +1,249 @@
+package io.offsync.synctool;
+
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.handle;
+
+import com.typesafe.config.Config;
+import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
+import io.offsync.synctool.admin.AdminService;
+import io.offsync.synctool.admin.ClusterMetadata;
+import io.offsync.synctool.admin.TaskAdmin;
+import io.offsync.synctool.grpc.AdminGrpcService;
+import io.offsync.synctool.http.OpenMldbRoutes;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running synctool node: the actor system {@value SyncToolSettings#SYSTEM_NAME} with role {@code synctool}
+ * joined to its cluster, the task engine, the admin server on {@code server.port} (OpenMLDB HTTP/JSON endpoints
+ * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2 cleartext), and Pekko
+ * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}.
+ *
+ * <p>Start-up fails, with a message naming the setting to fix, when ZooKeeper cannot be reached within
+ * {@code 3 × request.timeout}, the journal cannot be opened or a port is taken; whatever was started is stopped
+ * again. {@link #close()} leaves the cluster, unbinds and stops the clients.
+ */
+public final class SyncToolNode implements AutoCloseable {
+
+  /** Starts the task engine on a node (sharding, the facade) and returns the admin view of it. */
+  @FunctionalInterface
+  public interface Engine {
+    TaskAdmin start(ActorSystem<?> system, Context context);
+  }
+
+  /** What the engine gets from the node. */
+  public record Context(SyncToolSettings settings, CuratorFramework zookeeper, Configuration hadoopConf) {}
+
+  private static final Logger log = LoggerFactory.getLogger(SyncToolNode.class);
+
+  private final SyncToolSettings settings;
+  private final ActorSystem<Void> system;
+  private final CuratorFramework zookeeper;
+  private final ServerBinding binding;
+  private final int managementPort;
+
+  private SyncToolNode(SyncToolSettings settings, ActorSystem<Void> system, CuratorFramework zookeeper,
+      ServerBinding binding, int managementPort) {
+    this.settings = settings;
+    this.system = system;
+    this.zookeeper = zookeeper;
+    this.binding = binding;
+    this.managementPort = managementPort;
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param fallback Pekko configuration under the node's own ({@code ConfigFactory.load()} in production)
+   */
+  public static SyncToolNode start(SyncToolSettings settings, Config fallback, Engine engine) {
+    for (String key : settings.ignoredKeys()) {
+      log.warn("synctool.properties: {} configured a part of the original SyncTool that offsync does not have;"
+          + " ignored", key);
+    }
+    CuratorFramework zk = connectZooKeeper(settings);
+    ActorSystem<Void> system = null;
+    try {
+      Configuration hadoopConf = hadoopConfiguration(settings);
+      system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
+          settings.toPekkoConfig(fallback));
+      Duration timeout = settings.requestTimeout().multipliedBy(6);
+      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (settings.seedNodes().isEmpty()) {
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+      HealthProbes.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).register(List.of(
+          new HealthProbes.Probe("zookeeper", () -> CompletableFuture.completedFuture(
+              zk.getZookeeperClient().isConnected())),
+          new HealthProbes.Probe("journal", () -> CompletableFuture.supplyAsync(() -> journalAnswers(settings),
+              blocking))));
+      TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
+      AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
+          hadoopConf, settings, blocking);
+      Route route = concat(new OpenMldbRoutes(admin).route(),
+          handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
+      ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
+          .bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      PekkoManagement.get(system).start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      log.info("synctool node up: admin (HTTP/JSON + gRPC) on {}, management on {}:{}, cluster {}:{}",
+          binding.localAddress(), settings.managementHost(), settings.managementPort(), settings.clusterHost(),
+          settings.clusterPort());
+      return new SyncToolNode(settings, system, zk, binding, settings.managementPort());
+    } catch (Exception e) {
+      if (system != null) {
+        system.terminate();
+        try {
+          system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // best effort: the start failure below is what matters
+        }
+      }
+      zk.close();
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+          ? e.getCause() : e;
+      throw new IllegalStateException("synctool node did not start: " + cause.getMessage()
+          + hint(cause), cause);
+    }
+  }
+
+  private static String hint(Throwable cause) {
+    String m = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (m.contains("bind") || m.contains("address already in use")) {
+      return " (a port is taken: check server.port, cluster.port and management.port)";
+    }
+    if (m.contains("jdbc") || m.contains("database") || m.contains("connection")) {
+      return " (check journal.url, journal.user and journal.password)";
+    }
+    return "";
+  }
+
+  private static CuratorFramework connectZooKeeper(SyncToolSettings settings) {
+    CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
+        .connectString(settings.zookeeperCluster())
+        .retryPolicy(new ExponentialBackoffRetry(200, 10, 5000))
+        .connectionTimeoutMs((int) settings.requestTimeout().toMillis())
+        .sessionTimeoutMs(30_000);
+    if (!settings.zookeeperCert().isEmpty()) {
+      b.authorization("digest", settings.zookeeperCert().getBytes(StandardCharsets.UTF_8))
+          .aclProvider(new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+              return ZooDefs.Ids.CREATOR_ALL_ACL;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+              return ZooDefs.Ids.CREATOR_ALL_ACL;
+            }
+          });
+    }
+    CuratorFramework zk = b.build();
+    zk.start();
+    try {
+      long waitMs = settings.requestTimeout().multipliedBy(3).toMillis();
+      if (!zk.blockUntilConnected((int) waitMs, TimeUnit.MILLISECONDS)) {
+        zk.close();
+        throw new IllegalStateException("cannot connect to ZooKeeper at " + settings.zookeeperCluster()
+            + " within " + waitMs + " ms: check zookeeper.cluster and that ZooKeeper is up");
+      }
+    } catch (InterruptedException e) {
+      zk.close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to ZooKeeper", e);
+    }
+    return zk;
+  }
+
+  /** Hadoop configuration: core-site.xml and hdfs-site.xml from hadoop.conf.dir when set. */
+  static Configuration hadoopConfiguration(SyncToolSettings settings) {
+    Configuration conf = new Configuration();
+    if (!settings.hadoopConfDir().isEmpty()) {
+      for (String name : List.of("core-site.xml", "hdfs-site.xml")) {
+        java.nio.file.Path file = java.nio.file.Path.of(settings.hadoopConfDir(), name);
+        if (Files.isRegularFile(file)) {
+          conf.addResource(new org.apache.hadoop.fs.Path(file.toUri()));
+        }
+      }
+    }
+    return conf;
+  }
+
+  private static boolean journalAnswers(SyncToolSettings settings) {
+    String user = settings.journalUser().isEmpty() && settings.journalIsH2() ? "offsync" : settings.journalUser();
+    try (Connection c = DriverManager.getConnection(settings.journalUrl(), user, settings.journalPassword())) {
+      return c.isValid(2);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  public SyncToolSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** The bound admin port (HTTP/JSON and gRPC). */
+  public int serverPort() {
+    return binding.localAddress().getPort();
+  }
+
+  public int managementPort() {
+    return managementPort;
+  }
+
+  /** Completes when the actor system has terminated (coordinated shutdown or {@link #close()}). */
+  public CompletionStage<Done> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  @Override
+  public void close() {
+    try {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      PekkoManagement.get(system).stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.debug("unbind during close failed", e);
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("actor system did not terminate within 60 s", e);
+    } finally {
+      zookeeper.close();
+    }
+  }
+}

@@ -1,0 +1,337 @@
+package io.offsync.synctool;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The settings of a synctool node, read from {@code conf/synctool.properties}.
+ *
+ * <p>The original SyncTool's keys keep their meaning where offsync has the same concept ({@code server.*},
+ * {@code zookeeper.*}, {@code hadoop.conf.dir}, {@code sync_task.check_period}, {@code request.timeout}).
+ * {@code sync_task.progress_path} is kept: offsync keeps progress in its journal, and by default that journal is
+ * an H2 file database inside this directory. Keys of the original that configured parts offsync does not have
+ * (brpc thread pools, the SQL SDK login, the unused Flink cache) are accepted and ignored, listed by
+ * {@link #ignoredKeys()}. Any other key is refused with an error naming it, so a typo never silently falls
+ * back to a default.
+ *
+ * <p>Every problem is reported as a {@link SettingsException} naming the key, the bad value and what is expected.
+ */
+public record SyncToolSettings(
+    String serverHost,
+    int serverPort,
+    String zookeeperCluster,
+    String zookeeperRootPath,
+    String zookeeperCert,
+    String hadoopConfDir,
+    Duration checkPeriod,
+    Duration requestTimeout,
+    Path progressPath,
+    String journalUrl,
+    String journalUser,
+    String journalPassword,
+    String clusterHost,
+    int clusterPort,
+    List<String> seedNodes,
+    String managementHost,
+    int managementPort,
+    String defaultFormat,
+    long rollSizeBytes,
+    Duration rollTime,
+    Duration rollIdle,
+    Set<String> ignoredKeys) {
+
+  /** Name of the actor system of every offsync node (collectors and synctools form one cluster). */
+  public static final String SYSTEM_NAME = "offsync";
+
+  /** The original's keys that configured parts offsync does not have: accepted, logged, without effect. */
+  public static final Set<String> LEGACY_KEYS =
+      Set.of("server.worker_threads", "server.io_threads", "user", "password", "data.cache_path", "flink.slots");
+
+  /** Every key this file may contain, with its default ({@code null} = required, "" = empty). */
+  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("server.host", "0.0.0.0");
+    DEFAULTS.put("server.port", "8848");
+    DEFAULTS.put("zookeeper.cluster", null);
+    DEFAULTS.put("zookeeper.root_path", null);
+    DEFAULTS.put("zookeeper.cert", "");
+    DEFAULTS.put("hadoop.conf.dir", "");
+    DEFAULTS.put("sync_task.check_period", "10");
+    DEFAULTS.put("request.timeout", "5");
+    DEFAULTS.put("sync_task.progress_path", "/tmp/sync_task_progress");
+    DEFAULTS.put("journal.url", "");
+    DEFAULTS.put("journal.user", "");
+    DEFAULTS.put("journal.password", "");
+    DEFAULTS.put("cluster.host", "");
+    DEFAULTS.put("cluster.port", "2553");
+    DEFAULTS.put("cluster.seed_nodes", "");
+    DEFAULTS.put("management.host", "");
+    DEFAULTS.put("management.port", "8849");
+    DEFAULTS.put("sync_task.default_format", "parquet");
+    DEFAULTS.put("sync_task.roll_size", "134217728");
+    DEFAULTS.put("sync_task.roll_time", "60");
+    DEFAULTS.put("sync_task.roll_idle", "10");
+  }
+
+  /** Thrown for a bad settings file; the message names the key and the fix. */
+  public static final class SettingsException extends RuntimeException {
+    public SettingsException(String message) {
+      super(message);
+    }
+  }
+
+  /** Every key a synctool.properties may hold (not counting {@link #LEGACY_KEYS}). */
+  public static Set<String> knownKeys() {
+    return DEFAULTS.keySet();
+  }
+
+  /** Reads and validates a properties file. */
+  public static SyncToolSettings load(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new SettingsException("settings file " + file.toAbsolutePath() + " does not exist or is not a file");
+    }
+    Properties props = new Properties();
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      props.load(in);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SettingsException("cannot read settings file " + file.toAbsolutePath() + ": " + e.getMessage());
+    }
+    try {
+      return parse(props, System.getenv("HADOOP_CONF_DIR"));
+    } catch (SettingsException e) {
+      throw new SettingsException(file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Validates properties.
+   *
+   * @param hadoopConfDirEnv the value of {@code HADOOP_CONF_DIR}, used when {@code hadoop.conf.dir} is unset
+   */
+  public static SyncToolSettings parse(Properties props, String hadoopConfDirEnv) {
+    Set<String> ignored = new TreeSet<>();
+    List<String> unknown = new ArrayList<>();
+    for (String key : props.stringPropertyNames()) {
+      if (LEGACY_KEYS.contains(key)) {
+        ignored.add(key);
+      } else if (!DEFAULTS.containsKey(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      unknown.sort(null);
+      throw new SettingsException("unknown key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+          + " (a typo? known keys: " + String.join(", ", DEFAULTS.keySet()) + ")");
+    }
+    Props r = new Props(props);
+    String serverHost = r.text("server.host");
+    int serverPort = r.port("server.port");
+    String zkCluster = r.text("zookeeper.cluster");
+    String zkRoot = r.text("zookeeper.root_path");
+    if (!zkRoot.startsWith("/") || (zkRoot.length() > 1 && zkRoot.endsWith("/"))) {
+      throw new SettingsException("zookeeper.root_path = '" + zkRoot
+          + "': expected an absolute ZooKeeper path without a trailing slash, like /openmldb");
+    }
+    String hadoopConfDir = r.text("hadoop.conf.dir");
+    if (hadoopConfDir.isEmpty() && hadoopConfDirEnv != null) {
+      hadoopConfDir = hadoopConfDirEnv.trim();
+    }
+    if (!hadoopConfDir.isEmpty() && !Files.isDirectory(Path.of(hadoopConfDir))) {
+      throw new SettingsException("hadoop.conf.dir = '" + hadoopConfDir
+          + "' is not a directory: point it at the directory holding core-site.xml and hdfs-site.xml"
+          + " (or leave it and HADOOP_CONF_DIR empty to use the local file system)");
+    }
+    Duration checkPeriod = r.seconds("sync_task.check_period");
+    Duration requestTimeout = r.seconds("request.timeout");
+    Path progressPath = Path.of(r.text("sync_task.progress_path")).toAbsolutePath().normalize();
+
+    String journalUrl = r.text("journal.url");
+    if (journalUrl.isEmpty()) {
+      journalUrl = "jdbc:h2:file:" + progressPath.resolve("journal") + ";DATABASE_TO_UPPER=false";
+    } else if (!journalUrl.startsWith("jdbc:h2:") && !journalUrl.startsWith("jdbc:postgresql:")) {
+      throw new SettingsException("journal.url = '" + journalUrl
+          + "': expected jdbc:h2:file:<path> (single node) or jdbc:postgresql://<host>:<port>/<database>");
+    }
+    String clusterHost = r.text("cluster.host");
+    if (clusterHost.isEmpty()) {
+      clusterHost = isWildcard(serverHost) ? "127.0.0.1" : serverHost;
+    }
+    int clusterPort = r.port("cluster.port");
+    List<String> seeds = new ArrayList<>();
+    for (String s : r.text("cluster.seed_nodes").split(",")) {
+      String seed = s.trim();
+      if (seed.isEmpty()) {
+        continue;
+      }
+      int colon = seed.lastIndexOf(':');
+      if (colon <= 0 || !seed.substring(colon + 1).matches("\\d{1,5}")) {
+        throw new SettingsException("cluster.seed_nodes: '" + seed + "' is not host:port (the cluster.host and"
+            + " cluster.port of a node to join)");
+      }
+      seeds.add(seed);
+    }
+    String managementHost = r.text("management.host");
+    if (managementHost.isEmpty()) {
+      managementHost = clusterHost;
+    }
+    int managementPort = r.port("management.port");
+    if (managementPort == serverPort || clusterPort == serverPort || clusterPort == managementPort) {
+      throw new SettingsException("server.port, cluster.port and management.port must differ, got "
+          + serverPort + ", " + clusterPort + ", " + managementPort);
+    }
+    String format = r.text("sync_task.default_format").toLowerCase(Locale.ROOT);
+    if (!format.equals("parquet") && !format.equals("csv")) {
+      throw new SettingsException("sync_task.default_format = '" + format + "': expected parquet or csv");
+    }
+    long rollSize = r.positiveLong("sync_task.roll_size");
+    return new SyncToolSettings(serverHost, serverPort, zkCluster, zkRoot, r.text("zookeeper.cert"),
+        hadoopConfDir, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
+        r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), managementHost,
+        managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
+        Set.copyOf(ignored));
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.isEmpty() || host.equals("0.0.0.0") || host.equals("::");
+  }
+
+  /** The host:port other processes use to reach this node's server (the original's {@code des_endpoint}). */
+  public String advertisedEndpoint() {
+    return (isWildcard(serverHost) ? clusterHost : serverHost) + ":" + serverPort;
+  }
+
+  /** True when the journal is an H2 database (usable by one process only). */
+  public boolean journalIsH2() {
+    return journalUrl.startsWith("jdbc:h2:");
+  }
+
+  /**
+   * Where progress lives, as shown in the original's {@code readableInfo} ({@code progressPath=...}): the journal
+   * location without JDBC parameters (which would contain the {@code ;} and {@code =} the helper splits on).
+   */
+  public String journalLocation() {
+    String s = journalUrl;
+    if (s.startsWith("jdbc:h2:file:")) {
+      s = s.substring("jdbc:h2:file:".length());
+    }
+    int cut = s.length();
+    for (char c : new char[] {';', '?'}) {
+      int i = s.indexOf(c);
+      if (i >= 0) {
+        cut = Math.min(cut, i);
+      }
+    }
+    return s.substring(0, cut);
+  }
+
+  /**
+   * The Pekko configuration of this node: cluster (role {@code synctool}), remoting, HTTP/2 for gRPC, management
+   * and the JDBC journal, on top of {@code fallback} (normally {@code ConfigFactory.load()}).
+   */
+  public Config toPekkoConfig(Config fallback) {
+    List<String> seedAddresses = new ArrayList<>();
+    for (String seed : seedNodes) {
+      seedAddresses.add("pekko://" + SYSTEM_NAME + "@" + seed);
+    }
+    String profile = journalIsH2() ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$";
+    String driver = journalIsH2() ? "org.h2.Driver" : "org.postgresql.Driver";
+    String user = journalUser.isEmpty() && journalIsH2() ? "offsync" : journalUser;
+    Config own = ConfigFactory.empty()
+        .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("synctool")))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
+        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(clusterHost))
+        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(clusterPort))
+        .withValue("pekko.http.server.enable-http2", ConfigValueFactory.fromAnyRef("on"))
+        .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(managementHost))
+        .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(managementPort))
+        .withValue("pekko.fail-mixed-versions", ConfigValueFactory.fromAnyRef("off"))
+        .withValue("slick.profile", ConfigValueFactory.fromAnyRef(profile))
+        .withValue("slick.db.url", ConfigValueFactory.fromAnyRef(journalUrl))
+        .withValue("slick.db.user", ConfigValueFactory.fromAnyRef(user))
+        .withValue("slick.db.password", ConfigValueFactory.fromAnyRef(journalPassword))
+        .withValue("slick.db.driver", ConfigValueFactory.fromAnyRef(driver))
+        .withValue("offsync.synctool.check-period", ConfigValueFactory.fromAnyRef(checkPeriod.toMillis() + "ms"))
+        .withValue("offsync.synctool.request-timeout",
+            ConfigValueFactory.fromAnyRef(requestTimeout.toMillis() + "ms"));
+    return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
+        .resolve();
+  }
+
+  private record Props(Properties props) {
+    String text(String key) {
+      String v = props.getProperty(key);
+      if (v == null || v.isBlank()) {
+        String def = DEFAULTS.get(key);
+        if (def == null) {
+          throw new SettingsException(key + " is required (e.g. " + example(key) + ")");
+        }
+        return def;
+      }
+      return v.trim();
+    }
+
+    int port(String key) {
+      String v = text(key);
+      try {
+        int p = Integer.parseInt(v);
+        if (p >= 1 && p <= 65535) {
+          return p;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new SettingsException(key + " = '" + v + "': expected a port number 1..65535");
+    }
+
+    long positiveLong(String key) {
+      String v = text(key);
+      try {
+        long n = Long.parseLong(v);
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new SettingsException(key + " = '" + v + "': expected a positive whole number");
+    }
+
+    Duration seconds(String key) {
+      String v = text(key);
+      try {
+        long n = Long.parseLong(v);
+        if (n > 0) {
+          return Duration.ofSeconds(n);
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new SettingsException(key + " = '" + v + "': expected a positive whole number of seconds");
+    }
+
+    private static String example(String key) {
+      return switch (key) {
+        case "zookeeper.cluster" -> "zookeeper.cluster=127.0.0.1:2181";
+        case "zookeeper.root_path" -> "zookeeper.root_path=/openmldb";
+        default -> key + "=...";
+      };
+    }
+  }
+}

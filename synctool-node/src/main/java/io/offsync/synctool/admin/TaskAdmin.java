@@ -1,0 +1,27 @@
+package io.offsync.synctool.admin;
+
+import io.offsync.protocol.admin.CreateTaskRequest;
+import io.offsync.protocol.admin.SubtaskStatus;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+
+/**
+ * What the admin endpoints need from the task engine. Every future fails with an {@link AdminException} (or any
+ * exception, reported as INTERNAL) when the engine refuses.
+ */
+public interface TaskAdmin {
+
+  /** Starts a task; {@code request} has every default filled in (format, roll settings) and passed preflight. */
+  CompletionStage<Done> create(CreateTaskRequest request);
+
+  /** Stops every subtask of the table's task and forgets it; committed files stay. NOT_FOUND when none. */
+  CompletionStage<Done> delete(String db, String table);
+
+  CompletionStage<Done> pause(String db, String table);
+
+  CompletionStage<Done> resume(String db, String table);
+
+  /** One entry per subtask of every task, ordered by tid then pid. */
+  CompletionStage<List<SubtaskStatus>> status();
+}

@@ -1,0 +1,94 @@
+package io.offsync.synctool.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.openmldb.DataSync;
+import java.util.List;
+
+/**
+ * The OpenMLDB SyncTool's protobuf-JSON, as brpc-java produced it: protobuf-java-util {@link JsonFormat} with
+ * default settings (lowerCamelCase keys, enum names, 64-bit integers as strings, only present fields, 2-space
+ * pretty printing); the parser accepts snake_case and camelCase names and refuses unknown keys.
+ */
+public final class OpenMldbJson {
+
+  private static final JsonFormat.Printer PRINTER = JsonFormat.printer();
+  private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+
+  private OpenMldbJson() {}
+
+  public static String print(Message m) {
+    try {
+      return PRINTER.print(m);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Parses {@code json} (blank = empty message) into {@code builder}; a bad body throws with the reason. */
+  public static <B extends Message.Builder> B parse(String json, B builder) throws InvalidProtocolBufferException {
+    if (!json.isBlank()) {
+      PARSER.merge(json, builder);
+    }
+    return builder;
+  }
+
+  public static DataSync.GeneralResponse ok() {
+    return DataSync.GeneralResponse.newBuilder().setCode(0).build();
+  }
+
+  public static DataSync.GeneralResponse error(String msg) {
+    return DataSync.GeneralResponse.newBuilder().setCode(-1).setMsg(msg).build();
+  }
+
+  /**
+   * The {@code TaskStatus} answer: one {@code Task} per subtask and, at the same index, its {@code readableInfo}
+   * {@code "lastUpdateTime=<epoch ms>;progressPath=<path>"}. With no subtask both lists are absent, as the original.
+   *
+   * @param desEndpoint this node's advertised {@code host:port} (the original's {@code des_endpoint})
+   * @param progressLocation where progress is kept (the journal), prefix of each subtask's {@code progressPath}
+   */
+  public static DataSync.TaskStatusResponse taskStatus(List<SubtaskStatus> subtasks, String desEndpoint,
+      String progressLocation) {
+    DataSync.TaskStatusResponse.Builder b = DataSync.TaskStatusResponse.newBuilder().setResponse(ok());
+    for (SubtaskStatus s : subtasks) {
+      b.addTask(task(s, desEndpoint));
+      b.addReadableInfo("lastUpdateTime=" + s.getLastUpdateMs() + ";progressPath=" + progressLocation + "/"
+          + s.getTid() + "/" + s.getPid());
+    }
+    return b.build();
+  }
+
+  static DataSync.Task task(SubtaskStatus s, String desEndpoint) {
+    DataSync.AddSyncTaskRequest.Builder progress = DataSync.AddSyncTaskRequest.newBuilder()
+        .setTid(s.getTid())
+        .setPid(s.getPid())
+        .setMode(DataSync.SyncMode.forNumber(s.getMode()))
+        .setStartTs(s.getStartTs())
+        .setSyncPoint(syncPoint(s))
+        .setTabletEndpoint(s.getTabletEndpoint())
+        .setDesEndpoint(desEndpoint)
+        .setToken(s.getPersistenceId())
+        .setDest(s.getDest());
+    return DataSync.Task.newBuilder()
+        .setProgress(progress)
+        .setDataCollector(s.getCollector())
+        .setCount(s.getRows())
+        .setStatus(s.getState())
+        .build();
+  }
+
+  private static DataSync.SyncPoint syncPoint(SubtaskStatus s) {
+    if ("binlog".equals(s.getPhase())) {
+      return DataSync.SyncPoint.newBuilder().setType(DataSync.SyncType.kBINLOG).setOffset(s.getBinlogOffset())
+          .build();
+    }
+    DataSync.SyncPoint.Builder p = DataSync.SyncPoint.newBuilder().setType(DataSync.SyncType.kSNAPSHOT);
+    if (!s.getSnapshotKeyPk().isEmpty()) {
+      p.setPk(s.getSnapshotKeyPk()).setTs(s.getSnapshotKeyTs());
+    }
+    return p.build();
+  }
+}
