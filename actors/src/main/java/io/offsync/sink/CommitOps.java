@@ -1,0 +1,185 @@
+package io.offsync.sink;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.apache.hadoop.security.AccessControlException;
+
+/**
+ * The file-system steps of the exactly-once commit protocol, each safe to repeat after a crash at any point.
+ *
+ * <p>{@link #commit} moves a durable tmp file to its final name. It decides from what it finds: only the tmp
+ * file = rename it; only the final file = a previous attempt already renamed it; both = the rename happened and
+ * a leftover tmp copy remains, which is deleted; neither = the file is lost, which is reported as an error
+ * naming both paths (it never happens while the journal and the file system agree).
+ */
+public final class CommitOps {
+
+  /** What {@link #commit} found and did. */
+  public enum Outcome {
+    /** The tmp file was renamed to its final name now. */
+    RENAMED,
+    /** The final file was already there and the tmp file gone: an earlier attempt finished the rename. */
+    ALREADY_COMMITTED,
+    /** The final file was there and a tmp file still too: the tmp file was deleted. */
+    REMOVED_LEFTOVER_TMP
+  }
+
+  private CommitOps() {}
+
+  /** Renames {@code file.tmp()} to {@code file.finalPath()}, idempotently (see the class description). */
+  public static Outcome commit(FileSystem fs, RolledFile file) throws IOException {
+    Path tmp = file.tmp();
+    Path fin = file.finalPath();
+    boolean finalExists = fs.exists(fin);
+    boolean tmpExists = fs.exists(tmp);
+    if (finalExists && !tmpExists) {
+      return Outcome.ALREADY_COMMITTED;
+    }
+    if (finalExists) {
+      if (!fs.delete(tmp, false) && fs.exists(tmp)) {
+        throw new IOException("file " + file.seq() + " is committed at " + fin + " but its leftover tmp file "
+            + tmp + " could not be deleted");
+      }
+      return Outcome.REMOVED_LEFTOVER_TMP;
+    }
+    if (!tmpExists) {
+      throw new IOException("file " + file.seq() + " is lost: neither its tmp file " + tmp + " nor its final file "
+          + fin + " exists; something outside offsync removed it, so the rows it held must be synced again");
+    }
+    if (fs.rename(tmp, fin)) {
+      return Outcome.RENAMED;
+    }
+    if (fs.exists(fin) && !fs.exists(tmp)) {
+      return Outcome.ALREADY_COMMITTED;
+    }
+    throw new IOException("renaming " + tmp + " to " + fin + " failed (is " + fin.getParent() + " still a writable"
+        + " directory?)");
+  }
+
+  /**
+   * Deletes the tmp files of partition (tid, pid) under {@code <dest>/_tmp} whose sequence is not in
+   * {@code keepSeqs}: files of work that was never journaled. Files of other partitions are left alone.
+   *
+   * @param keepSeqs sequences of journaled FileCommitting files still to be committed; empty to delete every one
+   * @return the deleted paths
+   */
+  public static List<Path> deleteStrayTmp(FileSystem fs, Path dest, int tid, int pid, Set<Long> keepSeqs)
+      throws IOException {
+    FileStatus[] entries;
+    try {
+      entries = fs.listStatus(FileNames.tmpDir(dest));
+    } catch (FileNotFoundException e) {
+      return List.of();
+    }
+    List<Path> deleted = new ArrayList<>();
+    for (FileStatus st : entries) {
+      String name = st.getPath().getName();
+      if (!st.isFile() || !name.endsWith(FileNames.TMP_SUFFIX)) {
+        continue;
+      }
+      OptionalLong seq = FileNames.seqOf(name, tid, pid);
+      if (seq.isPresent() && !keepSeqs.contains(seq.getAsLong())) {
+        if (fs.delete(st.getPath(), false)) {
+          deleted.add(st.getPath());
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /**
+   * The file system of a destination URI such as {@code hdfs://nn:8020/warehouse/t1} or {@code file:///data/t1},
+   * with a clear error for an unknown scheme.
+   */
+  public static FileSystem fileSystem(String dest, Configuration conf) throws DestinationException {
+    URI uri;
+    try {
+      uri = new Path(dest).toUri();
+    } catch (IllegalArgumentException e) {
+      throw new DestinationException("destination '" + dest + "' is not a valid path or URI: " + e.getMessage(), e);
+    }
+    try {
+      return FileSystem.get(uri, conf);
+    } catch (UnsupportedFileSystemException e) {
+      throw new DestinationException("destination '" + dest + "': no file system for scheme '" + uri.getScheme()
+          + "'; use hdfs://namenode:port/path, file:///path or another scheme configured in the Hadoop"
+          + " configuration (hadoop.conf.dir)", e);
+    } catch (IOException e) {
+      throw new DestinationException("destination '" + dest + "' cannot be opened: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Proves that part files can be written under {@code dest}: creates dest and its {@code _tmp} directory if
+   * needed, then writes, renames and deletes a probe file. Throws a {@link DestinationException} naming the path
+   * and the fix for a missing permission, a path that is a file, or any other failure.
+   */
+  public static void checkWritable(FileSystem fs, Path dest) throws DestinationException {
+    Path qualified = fs.makeQualified(dest);
+    try {
+      FileStatus st = statusOrNull(fs, qualified);
+      if (st != null && !st.isDirectory()) {
+        throw new DestinationException("destination " + qualified + " is a file, not a directory; choose a"
+            + " directory path (it is created if missing)");
+      }
+      Path tmpDir = FileNames.tmpDir(qualified);
+      FileStatus tmpSt = statusOrNull(fs, tmpDir);
+      if (tmpSt != null && !tmpSt.isDirectory()) {
+        throw new DestinationException("destination " + qualified + " has a file named " + FileNames.TMP_DIR
+            + " where offsync keeps files being written; remove or rename it");
+      }
+      if (!fs.mkdirs(tmpDir)) {
+        throw new DestinationException("cannot create directory " + tmpDir + "; check that " + qualified
+            + " is a writable directory");
+      }
+      Path probe = new Path(tmpDir, ".probe-" + UUID.randomUUID());
+      Path probeMoved = new Path(qualified, "._probe-" + UUID.randomUUID());
+      try (FSDataOutputStream out = fs.create(probe, false)) {
+        out.write('x');
+      }
+      boolean moved = fs.rename(probe, probeMoved);
+      fs.delete(moved ? probeMoved : probe, false);
+      if (!moved) {
+        throw new DestinationException("cannot rename files from " + tmpDir + " into " + qualified
+            + "; offsync commits part files by rename, so both must be on one writable file system");
+      }
+    } catch (DestinationException e) {
+      throw e;
+    } catch (AccessControlException e) {
+      throw new DestinationException("no permission to write to destination " + qualified + ": "
+          + firstLine(e.getMessage()) + "; grant the synctool user write access to it (and its _tmp directory)"
+          + " or choose another destination", e);
+    } catch (IOException e) {
+      throw new DestinationException("destination " + qualified + " is not writable: " + firstLine(e.getMessage()),
+          e);
+    }
+  }
+
+  private static FileStatus statusOrNull(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return null;
+    }
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

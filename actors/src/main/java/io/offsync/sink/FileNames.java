@@ -1,0 +1,57 @@
+package io.offsync.sink;
+
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Part file names. Final files are {@code <dest>/part-<tid>-<pid>-<seq %010d>.<parquet|csv>}; a file being
+ * written is {@code <dest>/_tmp/<final name>.inprogress}. Names are a pure function of (tid, pid, seq, format),
+ * so a replayed commit always targets the same path and two partitions never collide.
+ */
+public final class FileNames {
+
+  /** The directory under dest that holds files still being written. */
+  public static final String TMP_DIR = "_tmp";
+  /** The suffix of files still being written. */
+  public static final String TMP_SUFFIX = ".inprogress";
+
+  private static final Pattern PART = Pattern.compile("part-(\\d+)-(\\d+)-(\\d{10,})\\.(parquet|csv)");
+
+  private FileNames() {}
+
+  /** {@code part-<tid>-<pid>-<seq %010d>.<ext>}. */
+  public static String name(int tid, int pid, long seq, OutputFormat format) {
+    if (seq < 0) {
+      throw new IllegalArgumentException("file sequence must not be negative, got " + seq);
+    }
+    return String.format("part-%d-%d-%010d.%s", tid, pid, seq, format.extension());
+  }
+
+  public static Path finalPath(Path dest, int tid, int pid, long seq, OutputFormat format) {
+    return new Path(dest, name(tid, pid, seq, format));
+  }
+
+  public static Path tmpDir(Path dest) {
+    return new Path(dest, TMP_DIR);
+  }
+
+  public static Path tmpPath(Path dest, int tid, int pid, long seq, OutputFormat format) {
+    return new Path(tmpDir(dest), name(tid, pid, seq, format) + TMP_SUFFIX);
+  }
+
+  /**
+   * The sequence number of a final or tmp file name of partition (tid, pid), in any format; empty for files of
+   * other partitions and for other names.
+   */
+  public static OptionalLong seqOf(String fileName, int tid, int pid) {
+    String name = fileName.endsWith(TMP_SUFFIX)
+        ? fileName.substring(0, fileName.length() - TMP_SUFFIX.length()) : fileName;
+    Matcher m = PART.matcher(name);
+    if (m.matches() && m.group(1).equals(Integer.toString(tid)) && m.group(2).equals(Integer.toString(pid))) {
+      return OptionalLong.of(Long.parseLong(m.group(3)));
+    }
+    return OptionalLong.empty();
+  }
+}

@@ -1,0 +1,17 @@
+package io.offsync.sink;
+
+import io.offsync.protocol.position.Position;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A part file the commit sink has finished: flushed, hsynced and closed at {@link #tmp}, ready for the commit
+ * protocol (journal FileCommitting, {@link CommitOps#commit}, journal FileCommitted).
+ *
+ * @param seq the file's sequence number within its partition
+ * @param tmp where the durable file is now
+ * @param finalPath where the commit renames it to
+ * @param next the source position after the file's last row; reading resumes here once the file is committed
+ * @param rows the number of rows in the file
+ * @param bytes the file's length in bytes
+ */
+public record RolledFile(long seq, Path tmp, Path finalPath, Position next, long rows, long bytes) {}

@@ -1,0 +1,202 @@
+package io.offsync.protocol.snapshot;
+
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.openmldb.NS;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+
+/**
+ * Reads index 0 of an OpenMLDB disk-table snapshot: a RocksDB checkpoint (usually a hard-linked copy of
+ * {@code <partition>/snapshot/<name>/}).
+ *
+ * <p>The checkpoint is opened read-only with every column family it has ({@code default} with the bytewise
+ * comparator, the others with {@link KeyTSComparator}); nothing is written into the directory (RocksDB's info log
+ * goes to slf4j). Rows are read through {@link #cursor}: index 0's column family in key order, filtered to index 0's
+ * ts column when the family is shared, with index 0's TTL applied as OpenMLDB's traverse iterator applies it.
+ *
+ * <p>Failures (not a checkpoint, a family missing, a comparator mismatch, a corrupt file) are {@link IOException}s
+ * naming the directory. The reader holds native resources: close it (this closes any cursor still open). Not
+ * thread-safe.
+ */
+public final class SnapshotReader implements AutoCloseable {
+
+  private static final long READAHEAD_BYTES = 4L << 20;
+
+  private final Path dir;
+  private final DiskTableLayout layout;
+  private final DiskTableLayout.Index index0;
+  private final KeyTSComparator comparator;
+  private final RocksLog rocksLog;
+  private final DBOptions dbOptions;
+  private final List<ColumnFamilyOptions> cfOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final RocksDB db;
+  private final ColumnFamilyHandle index0Family;
+  private final Set<SnapshotCursor> cursors = Collections.newSetFromMap(new IdentityHashMap<>());
+  private boolean closed;
+
+  private SnapshotReader(Path dir, DiskTableLayout layout, KeyTSComparator comparator, RocksLog rocksLog,
+                         DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions, List<ColumnFamilyHandle> handles,
+                         RocksDB db, ColumnFamilyHandle index0Family) {
+    this.dir = dir;
+    this.layout = layout;
+    this.index0 = layout.index(0);
+    this.comparator = comparator;
+    this.rocksLog = rocksLog;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.handles = handles;
+    this.db = db;
+    this.index0Family = index0Family;
+  }
+
+  /**
+   * Opens the checkpoint in {@code checkpointDir} of the disk table {@code table}.
+   *
+   * @throws IOException if the table is a memory table, the directory is not a RocksDB checkpoint of this table, or
+   *     RocksDB cannot open it
+   */
+  public static SnapshotReader open(Path checkpointDir, NS.TableInfo table) throws IOException {
+    if (table.getStorageMode() == Common.StorageMode.kMemory || table.getStorageMode() == Common.StorageMode.kUnknown) {
+      throw new IOException("table " + table.getDb() + "." + table.getName() + " has storage mode "
+          + table.getStorageMode() + "; only disk tables (kSSD, kHDD) have RocksDB snapshots");
+    }
+    return open(checkpointDir, DiskTableLayout.of(table));
+  }
+
+  /** Opens the checkpoint in {@code checkpointDir} of a table with layout {@code layout}. */
+  public static SnapshotReader open(Path checkpointDir, DiskTableLayout layout) throws IOException {
+    DiskTableLayout.Index index0 = layout.index(0);
+    if (index0.deleted()) {
+      throw new IOException("index 0 (" + index0.name() + ") is marked deleted in the table description; OpenMLDB "
+          + "never deletes index 0, so the TableInfo is corrupt");
+    }
+    if (!Files.isRegularFile(checkpointDir.resolve("CURRENT"))) {
+      throw new IOException(checkpointDir + " is not a RocksDB checkpoint (no CURRENT file); pass the directory "
+          + "named by the snapshot MANIFEST");
+    }
+    String path = checkpointDir.toString();
+    List<byte[]> names;
+    try (Options listOptions = new Options()) {
+      names = RocksDB.listColumnFamilies(listOptions, path);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot list the column families of snapshot " + checkpointDir + ": " + e.getMessage(), e);
+    }
+    String index0Name = layout.innerIndex(index0).columnFamily();
+    int index0Pos = -1;
+    List<String> familyNames = new ArrayList<>();
+    for (byte[] n : names) {
+      String name = new String(n, StandardCharsets.UTF_8);
+      if (name.equals(index0Name)) {
+        index0Pos = familyNames.size();
+      }
+      familyNames.add(name);
+    }
+    if (index0Pos < 0) {
+      throw new IOException("snapshot " + checkpointDir + " has no column family '" + index0Name + "' for index 0 ("
+          + "families: " + familyNames + "); the table description does not match this snapshot");
+    }
+
+    KeyTSComparator comparator = KeyTSComparator.create();
+    RocksLog rocksLog = new RocksLog();
+    DBOptions dbOptions = new DBOptions().setLogger(rocksLog).setCreateIfMissing(false).setMaxOpenFiles(-1);
+    List<ColumnFamilyOptions> cfOptions = new ArrayList<>();
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      ColumnFamilyOptions o = new ColumnFamilyOptions();
+      if (!familyNames.get(i).equals(DiskTableLayout.DEFAULT_COLUMN_FAMILY)) {
+        o.setComparator(comparator);
+      }
+      cfOptions.add(o);
+      descriptors.add(new ColumnFamilyDescriptor(names.get(i), o));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB db;
+    try {
+      db = RocksDB.openReadOnly(dbOptions, path, descriptors, handles);
+    } catch (RocksDBException e) {
+      cfOptions.forEach(ColumnFamilyOptions::close);
+      dbOptions.close();
+      rocksLog.close();
+      comparator.close();
+      throw new IOException("cannot open snapshot " + checkpointDir + " read-only: " + e.getMessage()
+          + " (an OpenMLDB disk-table checkpoint uses comparator " + KeyTSComparator.NAME + " in every family but "
+          + "'default')", e);
+    }
+    return new SnapshotReader(checkpointDir, layout, comparator, rocksLog, dbOptions, cfOptions, handles, db,
+        handles.get(index0Pos));
+  }
+
+  /** The table layout the reader interprets keys with. */
+  public DiskTableLayout layout() {
+    return layout;
+  }
+
+  /** The checkpoint directory. */
+  public Path directory() {
+    return dir;
+  }
+
+  /**
+   * A cursor over index 0's rows, starting at the first row whose key is {@code >= fromKeyInclusive}.
+   *
+   * @param fromKeyInclusive a key previously returned by {@link SnapshotCursor#key()} (any key of index 0's family
+   *     works), or null to start at the first row
+   * @param nowMillis the time TTL is evaluated against (epoch ms)
+   */
+  public SnapshotCursor cursor(byte[] fromKeyInclusive, long nowMillis) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("snapshot reader of " + dir + " is closed");
+    }
+    ReadOptions ro = new ReadOptions().setFillCache(false).setReadaheadSize(READAHEAD_BYTES).setTotalOrderSeek(true);
+    RocksIterator it = db.newIterator(index0Family, ro);
+    boolean withId = layout.innerIndex(index0).keysHaveTsColumnId();
+    SnapshotCursor c = new SnapshotCursor(this, it, ro, withId, index0.tsColumnId(), index0.ttl(),
+        index0.ttl().checker(nowMillis), layout.compressType());
+    cursors.add(c);
+    try {
+      c.position(fromKeyInclusive);
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  void forget(SnapshotCursor c) {
+    cursors.remove(c);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (SnapshotCursor c : new ArrayList<>(cursors)) {
+      c.close();
+    }
+    handles.forEach(ColumnFamilyHandle::close);
+    db.close();
+    cfOptions.forEach(ColumnFamilyOptions::close);
+    dbOptions.close();
+    rocksLog.close();
+    comparator.close();
+  }
+}
