@@ -12,7 +12,6 @@ import io.offsync.sink.RolledFile;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -163,8 +162,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       RowSource rows, ActorRef<SubtaskStatus> reportTo) {
     return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(
             timers -> new Subtask(ctx, timers, spec, env, settings, rows, reportTo))))
-        .onFailure(SupervisorStrategy.restartWithBackoff(
-            settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
+        .onFailure(restartBackoff(settings));
+  }
+
+  private static BackoffSupervisorStrategy restartBackoff(SyncSettings settings) {
+    return SupervisorStrategy.restartWithBackoff(settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2);
   }
 
   public static PersistenceId persistenceId(SubtaskSpec spec) {
@@ -202,7 +204,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       SyncSettings settings,
       RowSource rows,
       ActorRef<SubtaskStatus> reportTo) {
-    super(persistenceId(spec));
+    super(persistenceId(spec), restartBackoff(settings));
     this.ctx = ctx;
     this.timers = timers;
     this.spec = spec;
@@ -217,12 +219,6 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   @Override
   public State emptyState() {
     return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0);
-  }
-
-  @Override
-  public Optional<BackoffSupervisorStrategy> onPersistFailure() {
-    return Optional.of(SupervisorStrategy.restartWithBackoff(
-        settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2));
   }
 
   // ---------------------------------------------------------------- commands

@@ -84,7 +84,7 @@ class SubtaskTest {
 
   private SubtaskSpec spec(int mode, OutputFormat format) {
     TaskSpec task = new TaskSpec("db1", "t1", mode, 0, tmp.resolve("dest").toUri().toString(), format,
-        new RollPolicy(2_000, Duration.ofSeconds(60), Duration.ofSeconds(10)));
+        new RollPolicy(2_000, Duration.ofSeconds(60), Duration.ofMillis(300)));
     return new SubtaskSpec(task, incarnations.incrementAndGet(), TID, 0, 0);
   }
 
