@@ -431,7 +431,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     killSwitch = running.first();
     streamLive = true;
     ctx.pipeToSelf(running.second(), (done, e) -> new StreamEnded(g, e));
-    timers.startSingleTimer(new InitTimeout(g), settings.initTimeout());
+    if (s.position().equals(Position.start())) {
+      timers.startSingleTimer(new InitTimeout(g), settings.initTimeout()); // INIT: assigned, no data yet
+    } else {
+      phase = SubtaskState.RUNNING; // reopened where it left off; a quiet binlog tail sends nothing
+      reason = "";
+    }
     timers.startTimerWithFixedDelay(CheckLeader.INSTANCE, settings.leaderCheckInterval());
     report(s);
     return Effect().none();

@@ -2,9 +2,9 @@ package io.offsync.sync;
 
 /** The states of a subtask, as the original SyncTool names them, plus PAUSED. */
 public enum SubtaskState {
-  /** Assigned, the stream is opening or open, no data has arrived yet. */
+  /** Assigned, no data has arrived yet (the stream is opening, or open at the very start of the partition). */
   INIT,
-  /** Data is flowing into the commit sink. */
+  /** The stream is open where the subtask left off, or data is flowing into the commit sink. */
   RUNNING,
   /** The stream was lost (collector gone, leader moved, stream error): waiting to reopen from the journaled position. */
   REASSIGNING,

@@ -20,11 +20,10 @@ public record SyncEnvironment(
     Function<ActorSystem<?>, RowSource> rowSource,
     CommitFaults faults) {
 
-  /** Rows from collectors, no faults. */
-  public static SyncEnvironment of(TableMetadata metadata, Configuration hadoopConf) {
-    return new SyncEnvironment(metadata, hadoopConf,
-        system -> new CollectorRowSource(system, SyncSettings.fromConfig(system.settings().config()).openTimeout()),
-        CommitFaults.NONE);
+  /** Rows from {@code rowSource}, no faults. */
+  public static SyncEnvironment of(TableMetadata metadata, Configuration hadoopConf,
+      Function<ActorSystem<?>, RowSource> rowSource) {
+    return new SyncEnvironment(metadata, hadoopConf, rowSource, CommitFaults.NONE);
   }
 
   public SyncEnvironment withFaults(CommitFaults f) {

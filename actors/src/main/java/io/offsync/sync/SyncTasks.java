@@ -78,7 +78,7 @@ public final class SyncTasks {
         .withRememberEntities(true)
         .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced());
     ClusterSharding.get(system).init(
-        Entity.of(TableTask.TYPE_KEY, ec -> TableTask.create(ec.getEntityId(), ec.getShard(), env, settings, rows,
+        Entity.of(TableTask.TYPE_KEY, ec -> TableTask.create(ec.getEntityId(), env, settings, rows,
                 registry))
             .withSettings(sharding));
     return new SyncTasks(system, env, settings, rows, registry);

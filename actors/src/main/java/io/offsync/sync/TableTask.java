@@ -10,7 +10,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -32,7 +31,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Failure behaviour. A crashed subtask is restarted with backoff (it recovers from its journal). Delete stops
  * the subtasks and keeps every committed file. In mode 0 the task removes itself once every subtask is SUCCESS, so
- * status no longer lists it. The entity keeps the {@link TaskRegistry} in step with what exists.
+ * status no longer lists it. The entity keeps the {@link TaskRegistry} in step with what exists. Entities are
+ * never passivated: an idle one holds no stream and only its small state, and staying alive keeps a create
+ * from racing a passivation.
  */
 public final class TableTask extends EventSourcedBehavior<TableTask.Command, TableTask.Event, TableTask.State> {
 
@@ -92,17 +93,15 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
 
   public static Behavior<Command> create(
       String key,
-      ActorRef<ClusterSharding.ShardCommand> shard,
       SyncEnvironment env,
       SyncSettings settings,
       RowSource rows,
       ActorRef<TaskRegistry.Command> registry) {
-    return Behaviors.setup(ctx -> new TableTask(ctx, key, shard, env, settings, rows, registry));
+    return Behaviors.setup(ctx -> new TableTask(ctx, key, env, settings, rows, registry));
   }
 
   private final ActorContext<Command> ctx;
   private final String key;
-  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final SyncEnvironment env;
   private final SyncSettings settings;
   private final RowSource rows;
@@ -116,7 +115,6 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
   private TableTask(
       ActorContext<Command> ctx,
       String key,
-      ActorRef<ClusterSharding.ShardCommand> shard,
       SyncEnvironment env,
       SyncSettings settings,
       RowSource rows,
@@ -124,7 +122,6 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
     super(PersistenceId.of(TYPE_KEY.name(), key));
     this.ctx = ctx;
     this.key = key;
-    this.shard = shard;
     this.env = env;
     this.settings = settings;
     this.rows = rows;
@@ -161,7 +158,6 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
         .onCommand(Wake.class, (s, c) -> Effect().none())
         .onCommand(ChildStopped.class, (s, c) -> {
           children.remove(c.name());
-          passivateIfIdle(s);
           return Effect().none();
         });
     return b.build();
@@ -258,13 +254,6 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
     latest.clear();
   }
 
-  /** Without a task and without live subtasks the entity leaves the shard (and the remembered entities). */
-  private void passivateIfIdle(State s) {
-    if (s.active() == null && children.isEmpty()) {
-      shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
-    }
-  }
-
   private TaskStatus status(State s) {
     Active a = s.active();
     if (a == null) {
@@ -312,7 +301,6 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
             registry.tell(new TaskRegistry.Register(key));
           } else {
             registry.tell(new TaskRegistry.Unregister(key));
-            passivateIfIdle(s);
           }
         })
         .build();

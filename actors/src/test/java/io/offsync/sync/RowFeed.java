@@ -19,7 +19,8 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A row source for subtask unit tests: rows {@code (id bigint, name string)} with ids 0..n-1, encoded in the
+ * A row source for task unit tests: rows {@code (id bigint, name string)} with ids {@code pid * 1_000_000} + 0..n-1
+ * per partition, encoded in the
  * OpenMLDB row format, {@code rowsPerPack} rows per pack, and every third pack split in the middle of a row (the
  * first half without a position) as collectors do for large rows. Row {@code i} is at binlog position
  * {@code i + 1}; opening from a position serves the rows from there on, so reopened streams resume exactly.
@@ -39,26 +40,43 @@ final class RowFeed implements RowSource {
   }
 
   static NS.TableInfo table(int tid) {
-    return NS.TableInfo.newBuilder()
-        .setName("t1")
-        .setDb("db1")
+    return table("db1", "t1", tid, 1, Common.StorageMode.kSSD);
+  }
+
+  /** Table {@code db.name} with {@code partitions} partitions, every leader on 127.0.0.1 (or {@code leaderHost}). */
+  static NS.TableInfo table(String db, String name, int tid, int partitions, Common.StorageMode storage) {
+    return table(db, name, tid, partitions, storage, "127.0.0.1");
+  }
+
+  static NS.TableInfo table(String db, String name, int tid, int partitions, Common.StorageMode storage,
+      String leaderHost) {
+    var b = NS.TableInfo.newBuilder()
+        .setName(name)
+        .setDb(db)
         .setTid(tid)
-        .setPartitionNum(1)
-        .setStorageMode(Common.StorageMode.kSSD)
+        .setPartitionNum(partitions)
+        .setStorageMode(storage)
         .addColumnDesc(Common.ColumnDesc.newBuilder().setName("id").setDataType(Type.DataType.kBigInt))
         .addColumnDesc(Common.ColumnDesc.newBuilder().setName("name").setDataType(Type.DataType.kString))
-        .addColumnKey(Common.ColumnKey.newBuilder().setIndexName("idx0").addColName("id"))
-        .addTablePartition(NS.TablePartition.newBuilder().setPid(0)
-            .addPartitionMeta(NS.PartitionMeta.newBuilder().setEndpoint("127.0.0.1:9527").setIsLeader(true)))
-        .build();
+        .addColumnKey(Common.ColumnKey.newBuilder().setIndexName("idx0").addColName("id"));
+    for (int pid = 0; pid < partitions; pid++) {
+      b.addTablePartition(NS.TablePartition.newBuilder().setPid(pid)
+          .addPartitionMeta(NS.PartitionMeta.newBuilder().setEndpoint(leaderHost + ":9527").setIsLeader(true)));
+    }
+    return b.build();
+  }
+
+  /** The ids partition {@code pid} serves: {@code pid * 1_000_000 + 0 .. n-1}. */
+  static List<Long> ids(int pid, int n) {
+    List<Long> ids = new ArrayList<>();
+    for (long i = 0; i < n; i++) {
+      ids.add(pid * 1_000_000L + i);
+    }
+    return ids;
   }
 
   static List<Long> ids(int n) {
-    List<Long> ids = new ArrayList<>();
-    for (long i = 0; i < n; i++) {
-      ids.add(i);
-    }
-    return ids;
+    return ids(0, n);
   }
 
   static byte[] row(long id) {
@@ -71,11 +89,12 @@ final class RowFeed implements RowSource {
     int first = from instanceof BinlogPosition b ? (int) b.nextLogIndex() - 1 : 0;
     List<RowPack> packs = new ArrayList<>();
     int packNo = 0;
+    long base = request.pid() * 1_000_000L;
     for (int i = first; i < rows; i += rowsPerPack) {
       int end = Math.min(rows, i + rowsPerPack);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       for (int r = i; r < end; r++) {
-        bytes.writeBytes(row(r));
+        bytes.writeBytes(row(base + r));
       }
       byte[] data = bytes.toByteArray();
       Position next = new BinlogPosition(end + 1);

@@ -90,7 +90,7 @@ class SubtaskTest {
 
   private ActorRef<Subtask.Command> spawn(SubtaskSpec spec, RowSource rows, CommitFaults faults,
       TestProbe<SubtaskStatus> probe) {
-    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration()).withFaults(faults);
+    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows).withFaults(faults);
     return kit.spawn(Subtask.create(spec, env, settings, rows, probe.getRef()));
   }
 
