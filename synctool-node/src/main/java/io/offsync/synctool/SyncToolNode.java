@@ -199,8 +199,8 @@ public final class SyncToolNode implements AutoCloseable {
   }
 
   private static boolean journalAnswers(SyncToolSettings settings) {
-    String user = settings.journalUser().isEmpty() && settings.journalIsH2() ? "offsync" : settings.journalUser();
-    try (Connection c = DriverManager.getConnection(settings.journalUrl(), user, settings.journalPassword())) {
+    try (Connection c = DriverManager.getConnection(settings.journalUrl(), settings.journalEffectiveUser(),
+        settings.journalEffectivePassword())) {
       return c.isValid(2);
     } catch (Exception e) {
       return false;

@@ -221,6 +221,16 @@ public record SyncToolSettings(
     return journalUrl.startsWith("jdbc:h2:");
   }
 
+  /** The journal user: {@code journal.user}, or "root" for an H2 journal when unset. */
+  public String journalEffectiveUser() {
+    return journalUser.isEmpty() && journalIsH2() ? "root" : journalUser;
+  }
+
+  /** The journal password: {@code journal.password}, or "root" for an H2 journal when neither is set. */
+  public String journalEffectivePassword() {
+    return journalUser.isEmpty() && journalPassword.isEmpty() && journalIsH2() ? "root" : journalPassword;
+  }
+
   /**
    * Where progress lives, as shown in the original's {@code readableInfo} ({@code progressPath=...}): the journal
    * location without JDBC parameters (which would contain the {@code ;} and {@code =} the helper splits on).
@@ -251,7 +261,7 @@ public record SyncToolSettings(
     }
     String profile = journalIsH2() ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$";
     String driver = journalIsH2() ? "org.h2.Driver" : "org.postgresql.Driver";
-    String user = journalUser.isEmpty() && journalIsH2() ? "offsync" : journalUser;
+    String user = journalEffectiveUser();
     Config own = ConfigFactory.empty()
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("synctool")))
@@ -265,7 +275,7 @@ public record SyncToolSettings(
         .withValue("slick.profile", ConfigValueFactory.fromAnyRef(profile))
         .withValue("slick.db.url", ConfigValueFactory.fromAnyRef(journalUrl))
         .withValue("slick.db.user", ConfigValueFactory.fromAnyRef(user))
-        .withValue("slick.db.password", ConfigValueFactory.fromAnyRef(journalPassword))
+        .withValue("slick.db.password", ConfigValueFactory.fromAnyRef(journalEffectivePassword()))
         .withValue("slick.db.driver", ConfigValueFactory.fromAnyRef(driver))
         .withValue("offsync.synctool.check-period", ConfigValueFactory.fromAnyRef(checkPeriod.toMillis() + "ms"))
         .withValue("offsync.synctool.request-timeout",

@@ -1,7 +1,9 @@
 package io.offsync.protocol.snapshot;
 
+import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.openmldb.NS;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,7 +86,7 @@ public final class DiskTableWriter implements AutoCloseable {
             .setBlockSize(256 << 10).setWholeKeyFiltering(false).setUseDeltaEncoding(false));
       }
       cfOptions.add(o);
-      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(java.nio.charset.StandardCharsets.UTF_8), o));
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), o));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
@@ -130,7 +132,7 @@ public final class DiskTableWriter implements AutoCloseable {
   public void put(List<DiskTableLayout.Dimension> dimensions, Object[] values, long time, byte[] row)
       throws IOException {
     requireOpen();
-    byte[] value = ValueCompression.compress(row, layout.compressType());
+    byte[] value = RowCompression.compress(row, layout.compressType());
     try (WriteBatch batch = new WriteBatch()) {
       for (DiskTableLayout.Dimension d : dimensions) {
         DiskTableLayout.Index index = readyIndex(d.index());
