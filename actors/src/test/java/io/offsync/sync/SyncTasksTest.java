@@ -123,9 +123,7 @@ class SyncTasksTest {
   }
 
   private SyncTasks start(ActorSystem<Void> system, RowSource rows, CommitFaults faults) {
-    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows)
-        .withRowSource(s -> rows)
-        .withFaults(faults);
+    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows).withFaults(faults);
     return SyncTasks.start(system, env);
   }
 
