@@ -53,6 +53,13 @@ public final class LogWriter implements Closeable {
     return new LogWriter(file, channel);
   }
 
+  /** Creates {@code file}, or empties it if it exists (the tablet opens a new binlog file with mode "wb"). */
+  public static LogWriter create(Path file) throws IOException {
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
+    return new LogWriter(file, channel);
+  }
+
   /** Appends one logical record and returns the file offset of its first header. */
   public long addRecord(byte[] payload) throws IOException {
     return addRecord(payload, 0, payload.length);

@@ -1,7 +1,9 @@
 package io.offsync.protocol.snapshot;
 
+import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.openmldb.NS;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +29,10 @@ import org.rocksdb.WriteOptions;
  * <p>OpenMLDB also sets a prefix extractor (pk = key minus its last 8 bytes) that only feeds an in-memory bloom
  * filter; the Java API cannot define custom prefix extractors, so none is set. It changes no byte of the data, and
  * OpenMLDB's tables carry no SST filter for it.
+ *
+ * <p>Throughput: the comparator is Java code, and rocksjni attaches RocksDB's native background threads to the JVM
+ * for every comparison they make, so flushes (at {@link #checkpoint}, {@link #close} and when a 64 MiB memtable
+ * fills) and compactions cost tens of microseconds per key: fine for tests, minutes for tables of millions of rows.
  *
  * <p>A put writes one key per dimension in one atomic batch, like the tablet. Deletes are range deletes on one
  * index, like the tablet's (other indexes keep the row). Failures are {@link IOException}s naming the directory.
@@ -84,7 +90,7 @@ public final class DiskTableWriter implements AutoCloseable {
             .setBlockSize(256 << 10).setWholeKeyFiltering(false).setUseDeltaEncoding(false));
       }
       cfOptions.add(o);
-      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(java.nio.charset.StandardCharsets.UTF_8), o));
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), o));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     WriteOptions writeOptions = new WriteOptions().setDisableWAL(true);
@@ -130,7 +136,7 @@ public final class DiskTableWriter implements AutoCloseable {
   public void put(List<DiskTableLayout.Dimension> dimensions, Object[] values, long time, byte[] row)
       throws IOException {
     requireOpen();
-    byte[] value = ValueCompression.compress(row, layout.compressType());
+    byte[] value = RowCompression.compress(row, layout.compressType());
     try (WriteBatch batch = new WriteBatch()) {
       for (DiskTableLayout.Dimension d : dimensions) {
         DiskTableLayout.Index index = readyIndex(d.index());

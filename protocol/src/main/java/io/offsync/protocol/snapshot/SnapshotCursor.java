@@ -1,5 +1,7 @@
 package io.offsync.protocol.snapshot;
 
+import io.offsync.protocol.codec.RowCompression;
+import io.offsync.protocol.codec.RowFormatException;
 import io.offsync.protocol.openmldb.Type;
 import java.io.IOException;
 import java.util.Arrays;
@@ -13,7 +15,9 @@ import org.rocksdb.RocksIterator;
  *
  * <p>Only rows of index 0's ts column are seen when its column family is shared. TTL: rows are ranked per pk
  * (1 = newest); the first expired row of a pk ends that pk (expiry is monotone in ts and rank). Resuming from a key
- * counts the rank of the rows of that pk before it, so a latest-N TTL gives the same rows with or without a resume.
+ * counts the rank of the rows of that pk before it, so a latest-N TTL gives the same rows with or without a resume
+ * (OpenMLDB's DataCollector resumes by {@code Seek(pk, ts)}, which restarts the rank at the resume point; this
+ * cursor does not repeat that).
  *
  * <p>{@link #key()} is the exact position of the current row: a cursor opened at that key starts with this row.
  * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. Not thread-safe; close it (or its reader).
@@ -187,10 +191,10 @@ public final class SnapshotCursor implements AutoCloseable {
     if (row == null) {
       byte[] value = it.value();
       try {
-        row = ValueCompression.decompress(value, compressType);
-      } catch (IOException e) {
+        row = RowCompression.decompress(value, compressType);
+      } catch (RowFormatException e) {
         throw new IOException("snapshot " + owner.directory() + ": the value at key " + HexFormat.of().formatHex(key)
-            + " is not valid " + compressType + " data: " + e.getMessage(), e);
+            + " cannot be decompressed: " + e.getMessage(), e);
       }
     }
     return row;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.openmldb.Type;
@@ -160,22 +162,16 @@ class SnapshotReaderTest {
         LocalDate.of(2020, 1 + rnd.nextInt(12), 1 + rnd.nextInt(28)), rnd.nextBoolean(), (long) rnd.nextInt(50)};
   }
 
-  private static byte[] rowBytes(Random rnd, int seq) {
-    byte[] b = new byte[20 + rnd.nextInt(120)];
-    rnd.nextBytes(b);
-    byte[] tag = ("row" + seq + ":").getBytes(StandardCharsets.UTF_8);
-    System.arraycopy(tag, 0, b, 0, tag.length);
-    return b;
-  }
 
   private List<Put> writeWide(NS.TableInfo table, Path partition, Path checkpoint, int n, long seed)
       throws IOException {
     Random rnd = new Random(seed);
+    TableSchema schema = TableSchema.of(table);
     List<Put> puts = new ArrayList<>();
     try (DiskTableWriter w = DiskTableWriter.open(partition, table)) {
       for (int i = 0; i < n; i++) {
         Object[] v = wideRow(rnd, i);
-        Put p = new Put(v, NOW + i, rowBytes(rnd, i));
+        Put p = new Put(v, NOW + i, RowCodec.encode(schema, schema.latestVersion(), v));
         w.put(p.values(), p.time(), p.row());
         puts.add(p);
       }
@@ -223,6 +219,14 @@ class SnapshotReaderTest {
       assertEquals(expected.size(), actual.size());
       assertEquals(expected, actual);
       assertTrue(expected.size() < 600, "some (id, ts1) pairs repeat and overwrite");
+      TableSchema schema = TableSchema.of(table);
+      for (Read x : actual) {
+        Object[] v = RowCodec.decode(schema, x.row(), 0);
+        assertEquals(x.ts(), v[3], "index 0's ts is the row's ts1");
+        String id = (String) v[0];
+        assertArrayEquals((id.isEmpty() ? "!@#$%" : id).getBytes(StandardCharsets.UTF_8),
+            Arrays.copyOf(x.key(), x.key().length - 12), "the key's pk is the row's id");
+      }
       try (SnapshotCursor c = r.cursor(null, NOW)) {
         assertTrue(c.next());
         assertArrayEquals(Arrays.copyOf(expected.get(0).key(), expected.get(0).key().length - 12), c.pk());
@@ -310,10 +314,11 @@ class SnapshotReaderTest {
     NS.TableInfo table = TestTables.simple("s", index("idx_k", List.of("k"), "ts")).build();
     Path cp = dir.resolve("cp");
     List<Put> puts = new ArrayList<>();
+    TableSchema schema = TableSchema.of(table);
     try (DiskTableWriter w = DiskTableWriter.open(dir.resolve("7_0"), table)) {
       for (int i = 0; i < 50; i++) {
-        Put p = new Put(new Object[] {"k" + (i % 7), i, (long) (i % 4 == 0 ? 0 : 1000 + i)}, NOW,
-            ("r" + i).getBytes(StandardCharsets.UTF_8));
+        Object[] v = {"k" + (i % 7), i, (long) (i % 4 == 0 ? 0 : 1000 + i)};
+        Put p = new Put(v, NOW, RowCodec.encode(schema, 1, v));
         w.put(p.values(), p.time(), p.row());
         puts.add(p);
       }
@@ -333,8 +338,38 @@ class SnapshotReaderTest {
     List<Read> expected = model(table, kept, null, 0, 2, NOW);
     try (SnapshotReader r = SnapshotReader.open(cp, table)) {
       assertEquals(expected, readAll(r, null, NOW));
-      assertTrue(readAll(r, null, NOW).stream().anyMatch(x -> new String(x.row()).equals("r24")),
+      assertTrue(readAll(r, null, NOW).stream().anyMatch(x -> RowCodec.decode(schema, x.row(), 0)[1].equals(24)),
           "a delete without ts keeps the pk's ts-0 row, like the tablet's range delete");
+    }
+  }
+
+  @Test
+  void aReopenedWriterKeepsItsRowsAndPutTimeIndexesShareFamilies() throws Exception {
+    NS.TableInfo table = TestTables.table("p")
+        .addColumnDesc(TestTables.col("k", Type.DataType.kString))
+        .addColumnDesc(TestTables.col("ts", Type.DataType.kBigInt))
+        .addColumnKey(index("by_put_time", List.of("k"), null))
+        .addColumnKey(index("by_ts", List.of("k"), "ts"))
+        .build();
+    TableSchema schema = TableSchema.of(table);
+    List<Put> puts = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      try (DiskTableWriter w = DiskTableWriter.open(dir.resolve("7_0"), table)) {
+        for (int i = 0; i < 30; i++) {
+          Object[] v = {"k" + (i % 4), (long) (i * 7 % 11)};
+          Put p = new Put(v, NOW + round * 100 + i, RowCodec.encode(schema, 1, v));
+          w.put(p.values(), p.time(), p.row());
+          puts.add(p);
+        }
+        if (round == 1) {
+          w.checkpoint(dir.resolve("cp"));
+        }
+      }
+    }
+    List<Read> expected = model(table, puts, -1, 0, -1, NOW);
+    assertEquals(60, expected.size(), "every put time is distinct");
+    try (SnapshotReader r = SnapshotReader.open(dir.resolve("cp"), table)) {
+      assertEquals(expected, readAll(r, null, NOW));
     }
   }
 
@@ -344,10 +379,11 @@ class SnapshotReaderTest {
         .setCompressType(Type.CompressType.kSnappy).build();
     Path cp = dir.resolve("cp");
     List<Put> puts = new ArrayList<>();
+    TableSchema schema = TableSchema.of(table);
     try (DiskTableWriter w = DiskTableWriter.open(dir.resolve("7_0"), table)) {
       for (int i = 0; i < 40; i++) {
-        byte[] row = ("row-" + i + "-" + "x".repeat(i * 5)).getBytes(StandardCharsets.UTF_8);
-        Put p = new Put(new Object[] {"k" + (i % 5), i, (long) i}, NOW, row);
+        Object[] v = {"k" + (i % 5), i, (long) i};
+        Put p = new Put(v, NOW, RowCodec.encode(schema, 1, v));
         w.put(p.values(), p.time(), p.row());
         puts.add(p);
       }

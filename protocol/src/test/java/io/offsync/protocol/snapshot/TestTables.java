@@ -47,6 +47,7 @@ final class TestTables {
         .addColumnDesc(col("d", Type.DataType.kDate))
         .addColumnDesc(col("flag", Type.DataType.kBool))
         .addAddedColumnDesc(col("ts3", Type.DataType.kBigInt))
+        .addSchemaVersions(Common.VersionPair.newBuilder().setId(2).setFieldCount(8))
         .addColumnKey(index("idx_id", List.of("id"), "ts1"))
         .addColumnKey(index("idx_name", List.of("name"), "ts1"))
         .addColumnKey(index("idx_id2", List.of("id"), "ts2"))

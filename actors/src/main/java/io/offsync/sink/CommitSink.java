@@ -1,0 +1,351 @@
+package io.offsync.sink;
+
+import io.offsync.collector.RowPack;
+import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.TableSchema;
+import io.offsync.protocol.position.Position;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write half of the exactly-once commit protocol for one partition: row packs in, durable part files out.
+ *
+ * <p>Rows are reassembled from the packs ({@link RowFramer}), decoded with the table schema (any schema version;
+ * columns added later are NULL in older rows) and written in the table's latest column order to
+ * {@code <dest>/_tmp/part-<tid>-<pid>-<seq>.<ext>.inprogress}. The file is opened with its first row, so no
+ * empty files are made (a stream without rows makes no file at all). It rolls when it reaches
+ * {@link RollPolicy#maxBytes()}, is {@link RollPolicy#maxAge()} old, gets no row for {@link RollPolicy#idle()}
+ * (timers: this needs no further data), at the snapshot → binlog hand-over (the packs' position changes kind)
+ * and when the upstream completes. A file always ends at a row boundary whose position is known: a roll that
+ * comes due in the middle of a row or after a pack without a position waits for the next pack with one.
+ *
+ * <p>On roll the file is flushed, hsynced and closed, and only then emitted as a {@link RolledFile} whose
+ * {@code next} is the position after its last row. Sequence numbers start at {@code firstSeq} and go up by one
+ * per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
+ * FileCommitted. While an emitted file waits for downstream demand, no further packs are pulled.
+ *
+ * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
+ * file is closed and deleted; so does cancellation, together with rolled files never emitted. The stage runs on
+ * the blocking I/O dispatcher.
+ */
+public final class CommitSink {
+
+  private static final Logger log = LoggerFactory.getLogger(CommitSink.class);
+
+  private CommitSink() {}
+
+  /**
+   * The sink of partition (tid, pid) as a flow that emits each finished part file.
+   *
+   * @param fs the destination's file system
+   * @param dest the destination directory
+   * @param schema the table's schema, every version
+   * @param firstSeq the sequence number of the first file: one after the last journaled file
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq) {
+    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq))
+        .withAttributes(Attributes.name("commit-sink")
+            .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
+        .async();
+  }
+
+  private static final class Stage extends GraphStage<FlowShape<RowPack, RolledFile>> {
+    private final Inlet<RowPack> in = Inlet.create("CommitSink.in");
+    private final Outlet<RolledFile> out = Outlet.create("CommitSink.out");
+    private final FlowShape<RowPack, RolledFile> shape = FlowShape.of(in, out);
+    private final FileSystem fs;
+    private final Path dest;
+    private final int tid;
+    private final int pid;
+    private final TableSchema schema;
+    private final OutputFormat format;
+    private final RollPolicy roll;
+    private final long firstSeq;
+
+    Stage(FileSystem fs, Path dest, int tid, int pid, TableSchema schema, OutputFormat format, RollPolicy roll,
+        long firstSeq) {
+      this.fs = fs;
+      this.dest = dest;
+      this.tid = tid;
+      this.pid = pid;
+      this.schema = schema;
+      this.format = format;
+      this.roll = roll;
+      this.firstSeq = firstSeq;
+    }
+
+    @Override
+    public FlowShape<RowPack, RolledFile> shape() {
+      return shape;
+    }
+
+    @Override
+    public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+      return new Logic();
+    }
+
+    private final class Logic extends TimerGraphStageLogic {
+      private static final String AGE = "age";
+      private static final String IDLE = "idle";
+      private static final int[] PREFIX = new int[0];
+
+      private final RowFramer framer = new RowFramer();
+      private final List<Column> columns = schema.latest();
+      /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
+      private final Map<Integer, int[]> toLatest = new HashMap<>();
+      private final ArrayDeque<RolledFile> ready = new ArrayDeque<>();
+      private long nextSeq = firstSeq;
+      private PartWriter writer;
+      private long writerSeq;
+      /** Whether every row written so far ends at {@code framer.lastComplete()}. */
+      private boolean positioned = true;
+      private boolean rollDue;
+      private boolean finishing;
+
+      Logic() {
+        super(shape);
+        setHandler(in, new AbstractInHandler() {
+          @Override
+          public void onPush() throws Exception {
+            onPack(grab(in));
+          }
+
+          @Override
+          public void onUpstreamFinish() throws Exception {
+            onFinish();
+          }
+
+          @Override
+          public void onUpstreamFailure(Throwable ex) {
+            abortAll(false);
+            failStage(ex);
+          }
+        });
+        setHandler(out, new AbstractOutHandler() {
+          @Override
+          public void onPull() {
+            deliver();
+          }
+
+          @Override
+          public void onDownstreamFinish(Throwable cause) throws Exception {
+            abortAll(true);
+            super.onDownstreamFinish(cause);
+          }
+        });
+      }
+
+      @Override
+      public void preStart() {
+        pull(in);
+      }
+
+      @Override
+      public void postStop() {
+        abortAll(true);
+      }
+
+      private void onPack(RowPack pack) {
+        try {
+          Position before = framer.lastComplete();
+          int rows = framer.feed(pack, this::writeRow);
+          if (rows > 0) {
+            scheduleOnce(IDLE, roll.idle());
+          }
+          if (pack.next() != null) {
+            positioned = true;
+            boolean handOver = before != null && before.getClass() != pack.next().getClass();
+            if (writer != null && (rollDue || handOver || writer.bytes() >= roll.maxBytes())) {
+              rollFile();
+            }
+          } else if (pack.data().length > 0) {
+            positioned = false;
+          }
+        } catch (Exception e) {
+          abortAll(false);
+          failStage(e);
+          return;
+        }
+        deliver();
+      }
+
+      private void writeRow(byte[] buf, int off, int len) throws IOException {
+        Object[] values;
+        int version;
+        try {
+          version = RowCodec.schemaVersion(buf, off);
+          values = reorder(version, RowCodec.decode(schema, buf, off));
+        } catch (RuntimeException e) {
+          throw new IOException("table " + tid + " partition " + pid + ": cannot decode a row of schema version "
+              + (buf[off + 1] & 0xff) + " after position " + framer.lastComplete() + " (the sink knows versions up"
+              + " to " + schema.latestVersion() + "; a newer one means the table changed and the subtask must"
+              + " restart with its current metadata): " + e.getMessage(), e);
+        }
+        if (writer == null) {
+          openFile();
+        }
+        writer.write(values);
+      }
+
+      private Object[] reorder(int version, Object[] values) {
+        int[] map = toLatest.computeIfAbsent(version, this::mapping);
+        if (map == PREFIX) {
+          return values;
+        }
+        Object[] row = new Object[columns.size()];
+        for (int i = 0; i < values.length && i < map.length; i++) {
+          if (map[i] >= 0) {
+            row[map[i]] = values[i];
+          }
+        }
+        return row;
+      }
+
+      /** Where each column of {@code version} goes in the latest schema, by name. */
+      private int[] mapping(int version) {
+        List<Column> cols = schema.columns(version);
+        int[] map = new int[cols.size()];
+        boolean prefix = cols.size() <= columns.size();
+        for (int i = 0; i < cols.size(); i++) {
+          map[i] = -1;
+          for (int j = 0; j < columns.size(); j++) {
+            if (columns.get(j).name().equals(cols.get(i).name())) {
+              map[i] = j;
+              break;
+            }
+          }
+          prefix &= map[i] == i;
+        }
+        return prefix ? PREFIX : map;
+      }
+
+      private void openFile() throws IOException {
+        writerSeq = nextSeq;
+        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format);
+        writer = PartWriter.open(fs, tmp, columns, format);
+        scheduleOnce(AGE, roll.maxAge());
+        if (log.isDebugEnabled()) {
+          log.debug("tid {} pid {}: writing {}", tid, pid, tmp);
+        }
+      }
+
+      private void rollFile() throws IOException {
+        PartWriter w = writer;
+        writer = null;
+        rollDue = false;
+        cancelTimer(AGE);
+        cancelTimer(IDLE);
+        long rows = w.rows();
+        long bytes;
+        try {
+          bytes = w.close();
+        } catch (IOException | RuntimeException e) {
+          w.abort();
+          throw e;
+        }
+        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format),
+            FileNames.finalPath(dest, tid, pid, writerSeq, format), framer.lastComplete(), rows, bytes);
+        nextSeq = writerSeq + 1;
+        ready.add(file);
+        if (log.isDebugEnabled()) {
+          log.debug("tid {} pid {}: rolled file {} ({} rows, {} bytes, next {})", tid, pid, file.seq(), rows, bytes,
+              file.next());
+        }
+      }
+
+      /** Pushes a ready file if there is demand, then pulls more packs only once nothing waits. */
+      private void deliver() {
+        if (!ready.isEmpty() && isAvailable(out)) {
+          push(out, ready.poll());
+        }
+        if (ready.isEmpty()) {
+          if (finishing) {
+            completeStage();
+          } else if (!hasBeenPulled(in) && !isClosed(in)) {
+            pull(in);
+          }
+        }
+      }
+
+      @Override
+      public void onTimer(Object key) {
+        if (writer == null) {
+          return;
+        }
+        if (positioned && framer.atRowBoundary()) {
+          try {
+            rollFile();
+          } catch (Exception e) {
+            abortAll(false);
+            failStage(e);
+            return;
+          }
+          deliver();
+        } else {
+          rollDue = true;
+        }
+      }
+
+      private void onFinish() {
+        try {
+          if (!framer.atRowBoundary()) {
+            throw new IOException("table " + tid + " partition " + pid + ": the row stream ended inside a row after"
+                + " position " + framer.lastComplete());
+          }
+          if (writer != null) {
+            if (!positioned) {
+              throw new IOException("table " + tid + " partition " + pid + ": the row stream ended after rows"
+                  + " whose position was never sent (the last pack with rows had no position)");
+            }
+            rollFile();
+          }
+        } catch (Exception e) {
+          abortAll(false);
+          failStage(e);
+          return;
+        }
+        finishing = true;
+        deliver();
+      }
+
+      /** Closes and deletes the open tmp file, and with {@code unsent} the rolled files never emitted. */
+      private void abortAll(boolean unsent) {
+        if (writer != null) {
+          writer.abort();
+          writer = null;
+        }
+        if (unsent) {
+          for (RolledFile f : ready) {
+            try {
+              fs.delete(f.tmp(), false);
+            } catch (IOException | RuntimeException ignored) {
+              // unjournaled: removed by the next recovery's stray tmp cleanup
+            }
+          }
+          ready.clear();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,260 @@
+package io.offsync.sink;
+
+import io.offsync.protocol.codec.Column;
+import java.io.IOException;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+
+/**
+ * A Parquet part file (snappy) with one optional column per table column: bool → BOOLEAN, smallint →
+ * INT32 (INT_16), int → INT32, bigint → INT64, float → FLOAT, double → DOUBLE, date → INT32 (DATE), timestamp →
+ * INT64 (TIMESTAMP millis, adjusted to UTC), string/varchar → BINARY (STRING). The writer owns its
+ * {@link FSDataOutputStream} so that {@link #close()} can hsync the finished file before closing it.
+ * Memory per open file is bounded by the row group size ({@link #ROW_GROUP_BYTES}).
+ */
+final class ParquetPartWriter implements PartWriter {
+
+  /** Rows are buffered in memory up to this encoded size before a row group is written out. */
+  static final long ROW_GROUP_BYTES = 16L << 20;
+
+  private final FileSystem fs;
+  private final Path path;
+  private final FSDataOutputStream out;
+  private final ParquetWriter<Object[]> writer;
+  private long rows;
+
+  ParquetPartWriter(FileSystem fs, Path path, List<Column> columns) throws IOException {
+    this.fs = fs;
+    this.path = path;
+    this.out = fs.create(path, true);
+    try {
+      this.writer = new Builder(new StreamOutputFile(out, path), columns)
+          .withConf(fs.getConf())
+          .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+          .withCompressionCodec(CompressionCodecName.SNAPPY)
+          .withRowGroupSize(ROW_GROUP_BYTES)
+          .withDictionaryEncoding(true)
+          .build();
+    } catch (IOException | RuntimeException e) {
+      abort();
+      throw e;
+    }
+  }
+
+  /** The Parquet schema of a table's columns. */
+  static MessageType schema(List<Column> columns) {
+    Types.MessageTypeBuilder b = Types.buildMessage();
+    for (Column c : columns) {
+      Type t = switch (c.type()) {
+        case BOOL -> Types.optional(PrimitiveTypeName.BOOLEAN).named(c.name());
+        case SMALLINT -> Types.optional(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.intType(16, true))
+            .named(c.name());
+        case INT -> Types.optional(PrimitiveTypeName.INT32).named(c.name());
+        case BIGINT -> Types.optional(PrimitiveTypeName.INT64).named(c.name());
+        case FLOAT -> Types.optional(PrimitiveTypeName.FLOAT).named(c.name());
+        case DOUBLE -> Types.optional(PrimitiveTypeName.DOUBLE).named(c.name());
+        case DATE -> Types.optional(PrimitiveTypeName.INT32).as(LogicalTypeAnnotation.dateType()).named(c.name());
+        case TIMESTAMP -> Types.optional(PrimitiveTypeName.INT64)
+            .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS)).named(c.name());
+        case VARCHAR, STRING -> Types.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType())
+            .named(c.name());
+      };
+      b.addField(t);
+    }
+    return b.named("openmldb_row");
+  }
+
+  @Override
+  public void write(Object[] values) throws IOException {
+    writer.write(values);
+    rows++;
+  }
+
+  @Override
+  public long rows() {
+    return rows;
+  }
+
+  @Override
+  public long bytes() {
+    return writer.getDataSize();
+  }
+
+  @Override
+  public long close() throws IOException {
+    writer.close(); // writes the footer; the stream stays open (see StreamOutputFile)
+    out.hflush();
+    out.hsync();
+    long length = out.getPos();
+    out.close();
+    return length;
+  }
+
+  @Override
+  public void abort() {
+    try {
+      out.close();
+    } catch (IOException | RuntimeException ignored) {
+      // the file is deleted next; a failed close changes nothing
+    }
+    try {
+      fs.delete(path, false);
+    } catch (IOException | RuntimeException ignored) {
+      // a tmp file left behind is unjournaled and removed by the next recovery's stray tmp cleanup
+    }
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
+    private final List<Column> columns;
+
+    Builder(OutputFile file, List<Column> columns) {
+      super(file);
+      this.columns = columns;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<Object[]> getWriteSupport(Configuration conf) {
+      return new RowWriteSupport(columns);
+    }
+  }
+
+  /** Writes {@code Object[]} rows in the decoded Java types of the row codec. */
+  private static final class RowWriteSupport extends WriteSupport<Object[]> {
+    private final List<Column> columns;
+    private final MessageType schema;
+    private RecordConsumer consumer;
+
+    RowWriteSupport(List<Column> columns) {
+      this.columns = columns;
+      this.schema = schema(columns);
+    }
+
+    @Override
+    public WriteContext init(Configuration configuration) {
+      return new WriteContext(schema, Map.of("writer.model.name", "offsync"));
+    }
+
+    @Override
+    public String getName() {
+      return "offsync";
+    }
+
+    @Override
+    public void prepareForWrite(RecordConsumer recordConsumer) {
+      this.consumer = recordConsumer;
+    }
+
+    @Override
+    public void write(Object[] values) {
+      consumer.startMessage();
+      int n = Math.min(values.length, columns.size());
+      for (int i = 0; i < n; i++) {
+        Object v = values[i];
+        if (v == null) {
+          continue;
+        }
+        Column c = columns.get(i);
+        consumer.startField(c.name(), i);
+        switch (c.type()) {
+          case BOOL -> consumer.addBoolean((Boolean) v);
+          case SMALLINT -> consumer.addInteger((Short) v);
+          case INT -> consumer.addInteger((Integer) v);
+          case BIGINT, TIMESTAMP -> consumer.addLong((Long) v);
+          case FLOAT -> consumer.addFloat((Float) v);
+          case DOUBLE -> consumer.addDouble((Double) v);
+          case DATE -> consumer.addInteger(Math.toIntExact(((LocalDate) v).toEpochDay()));
+          case VARCHAR, STRING -> consumer.addBinary(Binary.fromString((String) v));
+        }
+        consumer.endField(c.name(), i);
+      }
+      consumer.endMessage();
+    }
+  }
+
+  /**
+   * Hands Parquet an already open stream. Closing the Parquet stream only flushes it, so the owner can hsync the
+   * finished file before closing it.
+   */
+  private static final class StreamOutputFile implements OutputFile {
+    private final FSDataOutputStream out;
+    private final Path path;
+
+    StreamOutputFile(FSDataOutputStream out, Path path) {
+      this.out = out;
+      this.path = path;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) {
+      return new PositionOutputStream() {
+        @Override
+        public long getPos() throws IOException {
+          return out.getPos();
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+          out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+          out.flush();
+        }
+      };
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+      return create(blockSizeHint);
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return false;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return 0;
+    }
+
+    @Override
+    public String getPath() {
+      return path.toString();
+    }
+  }
+}

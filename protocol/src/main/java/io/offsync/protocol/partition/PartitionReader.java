@@ -1,0 +1,306 @@
+package io.offsync.protocol.partition;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.offsync.protocol.binlog.BinlogFile;
+import io.offsync.protocol.binlog.BinlogFiles;
+import io.offsync.protocol.binlog.BinlogRead;
+import io.offsync.protocol.binlog.BinlogReader;
+import io.offsync.protocol.codec.RowCompression;
+import io.offsync.protocol.log.LogReader;
+import io.offsync.protocol.log.LogRecord;
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.openmldb.NS;
+import io.offsync.protocol.openmldb.Tablet;
+import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.protocol.position.Position;
+import io.offsync.protocol.position.SnapshotPosition;
+import io.offsync.protocol.snapshot.Manifest;
+import io.offsync.protocol.snapshot.SnapshotCursor;
+import io.offsync.protocol.snapshot.SnapshotReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reads one partition of an OpenMLDB disk table as a sync does: the disk snapshot (index 0 of the RocksDB checkpoint
+ * named by {@code MANIFEST}, TTL applied), then the binlog from {@code MANIFEST.offset + 1}; synchronously, one
+ * step per {@link #next()}, from any {@link Position} a previous read handed out.
+ *
+ * <p>Guarantees: every step carries the position after it; a reader opened at that position continues with exactly
+ * the next step, so a read resumed anywhere yields every row once (no gap, no repeat), across the snapshot → binlog
+ * hand-over. Binlog deletes are skipped (deletes are not propagated, as in the original); in mode 1 rows whose ts is
+ * below {@code startTs} are skipped (snapshot: index 0's ts from the key; binlog: {@code LogEntry.ts}). Mode 0 ends
+ * at the last binlog entry present when the snapshot phase finished (or at open, when opened in the binlog phase);
+ * modes 1 and 2 tail the binlog forever ({@link PartitionRead.CaughtUp}).
+ *
+ * <p>Snapshot choice: a start position takes the snapshot present. With no {@code MANIFEST} (or one of count 0
+ * whose checkpoint directory is absent) the read starts in the binlog at log index 1, like the original. A MANIFEST
+ * whose checkpoint is present is read even when its count is 0: an empty snapshot hands over to
+ * {@code offset + 1}, which is exact and does not need binlog files the tablet may have purged.
+ * A position inside a snapshot other than the one present fails with {@link SnapshotChangedException}.
+ *
+ * <p>Failures are {@link IOException}s naming the file (corrupt binlog record, purged binlog, unreadable snapshot).
+ * Holds open files and native RocksDB resources: close it. Not thread-safe.
+ */
+public final class PartitionReader implements AutoCloseable {
+
+  private enum Phase { SNAPSHOT, BINLOG, END }
+
+  private final Path snapshotDir;
+  private final Path binlogDir;
+  private final NS.TableInfo table;
+  private final int mode;
+  private final long startTs;
+  private final long nowMillis;
+  private final boolean verifyCrc;
+
+  private Phase phase;
+  private Position position;
+
+  private Manifest manifest;
+  private SnapshotReader snapshot;
+  private SnapshotCursor cursor;
+  private boolean cursorOnRow;
+
+  private BinlogReader binlog;
+  private long nextLogIndex;
+  private long endLogIndex = Long.MAX_VALUE;
+
+  private PartitionReader(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
+                          long nowMillis, boolean verifyCrc) {
+    this.snapshotDir = snapshotDir;
+    this.binlogDir = binlogDir;
+    this.table = table;
+    this.mode = mode;
+    this.startTs = startTs;
+    this.nowMillis = nowMillis;
+    this.verifyCrc = verifyCrc;
+  }
+
+  /** {@link #open(Path, Path, NS.TableInfo, int, long, Position, long, boolean)} with binlog CRC checks on. */
+  public static PartitionReader open(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
+                                     Position from, long nowMillis) throws IOException {
+    return open(snapshotDir, binlogDir, table, mode, startTs, from, nowMillis, true);
+  }
+
+  /**
+   * Opens a read of one partition.
+   *
+   * @param snapshotDir the partition's {@code snapshot/} directory (or a hard-linked copy): {@code MANIFEST} and the
+   *     checkpoint directory it names
+   * @param binlogDir the partition's {@code binlog/} directory (or a hard-linked copy)
+   * @param table the table's metadata (schema, indexes, TTL, compress type, storage mode)
+   * @param mode 0 (full, ends), 1 (incremental from {@code startTs}, tails), 2 (full and continuous, tails)
+   * @param startTs mode 1: rows with a smaller ts are skipped; ignored otherwise
+   * @param from where to start, inclusive ({@link Position#start()} for a new sync)
+   * @param nowMillis the time index 0's TTL is evaluated against (keep it fixed for one sync so resumes agree)
+   * @param verifyCrc whether binlog records' CRCs are checked
+   * @throws SnapshotChangedException if {@code from} is inside a snapshot that is no longer present
+   * @throws IOException if the snapshot or the binlog cannot be opened (the message names the file)
+   * @throws IllegalArgumentException for a memory table or a bad mode
+   */
+  public static PartitionReader open(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
+                                     Position from, long nowMillis, boolean verifyCrc) throws IOException {
+    Objects.requireNonNull(from, "from");
+    if (mode < 0 || mode > 2) {
+      throw new IllegalArgumentException("sync mode must be 0 (full), 1 (incremental by timestamp) or 2 (full and "
+          + "continuous), got " + mode);
+    }
+    if (table.getStorageMode() != Common.StorageMode.kSSD && table.getStorageMode() != Common.StorageMode.kHDD) {
+      throw new IllegalArgumentException("table " + table.getDb() + "." + table.getName() + " has storage mode "
+          + table.getStorageMode() + "; only disk tables (SSD, HDD) can be synced, re-create it with "
+          + "STORAGE_MODE='SSD' or 'HDD'");
+    }
+    PartitionReader r = new PartitionReader(snapshotDir, binlogDir, table, mode, startTs, nowMillis, verifyCrc);
+    try {
+      if (from instanceof SnapshotPosition sp) {
+        r.openSnapshot(sp);
+      } else {
+        r.openBinlog(((BinlogPosition) from).nextLogIndex());
+      }
+      return r;
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  private void openSnapshot(SnapshotPosition from) throws IOException {
+    Optional<Manifest> present = Manifest.readIfExists(snapshotDir.resolve(Manifest.FILE_NAME));
+    if (from.manifestName() == null) {
+      if (present.isEmpty()) {
+        position = from;
+        phase = Phase.SNAPSHOT;
+        return;
+      }
+      Manifest m = present.get();
+      if (!Files.isDirectory(snapshotDir.resolve(m.name()))) {
+        if (m.count() == 0) {
+          position = from;
+          phase = Phase.SNAPSHOT;
+          return;
+        }
+        throw new IOException("MANIFEST in " + snapshotDir + " names checkpoint " + m.name() + " with " + m.count()
+            + " rows, but " + snapshotDir.resolve(m.name()) + " does not exist; the snapshot is incomplete");
+      }
+      startSnapshot(m, null);
+      return;
+    }
+    Manifest m = present.orElse(null);
+    if (m == null || !m.name().equals(from.manifestName()) || m.offset() != from.manifestOffset()
+        || !Files.isDirectory(snapshotDir.resolve(m.name()))) {
+      throw new SnapshotChangedException(from.manifestName(), from.manifestOffset(), m == null ? null : m.name(),
+          m == null ? null : m.offset(), snapshotDir.toString());
+    }
+    startSnapshot(m, from.nextKey());
+  }
+
+  private void startSnapshot(Manifest m, byte[] fromKey) throws IOException {
+    manifest = m;
+    snapshot = SnapshotReader.open(snapshotDir.resolve(m.name()), table);
+    cursor = snapshot.cursor(fromKey, nowMillis);
+    cursorOnRow = cursor.next();
+    position = new SnapshotPosition(m.name(), m.offset(), fromKey);
+    phase = Phase.SNAPSHOT;
+  }
+
+  private void openBinlog(long from) throws IOException {
+    nextLogIndex = from;
+    position = new BinlogPosition(from);
+    phase = Phase.BINLOG;
+    if (mode == 0) {
+      endLogIndex = lastLogIndex(binlogDir, verifyCrc);
+      if (from > endLogIndex) {
+        return;
+      }
+    }
+    binlog = BinlogReader.open(binlogDir, from, verifyCrc);
+  }
+
+  /** The position of the next step (where a reader opened now would continue). */
+  public Position position() {
+    return position;
+  }
+
+  /** The last binlog index a mode-0 read goes to, once known (in the binlog phase); {@code Long.MAX_VALUE} else. */
+  public long endLogIndex() {
+    return endLogIndex;
+  }
+
+  /** The next step. */
+  public PartitionRead next() throws IOException {
+    return switch (phase) {
+      case SNAPSHOT -> nextInSnapshot();
+      case BINLOG -> nextInBinlog();
+      case END -> new PartitionRead.End(position);
+    };
+  }
+
+  private PartitionRead nextInSnapshot() throws IOException {
+    BinlogPosition handOver = manifest == null ? new BinlogPosition(1) : new BinlogPosition(manifest.offset() + 1);
+    if (cursor == null || !cursorOnRow) {
+      closeSnapshot();
+      openBinlog(handOver.nextLogIndex());
+      return new PartitionRead.Skipped(handOver);
+    }
+    boolean skip = mode == 1 && Long.compareUnsigned(cursor.ts(), startTs) < 0;
+    byte[] row = skip ? null : cursor.row();
+    cursorOnRow = cursor.next();
+    Position after;
+    if (cursorOnRow) {
+      after = new SnapshotPosition(manifest.name(), manifest.offset(), cursor.key());
+      position = after;
+    } else {
+      closeSnapshot();
+      openBinlog(handOver.nextLogIndex());
+      after = handOver;
+    }
+    return skip ? new PartitionRead.Skipped(after) : new PartitionRead.Row(row, after);
+  }
+
+  private PartitionRead nextInBinlog() throws IOException {
+    if (nextLogIndex > endLogIndex) {
+      return end();
+    }
+    BinlogRead read = binlog.next();
+    if (!(read instanceof BinlogRead.Entry e)) {
+      return new PartitionRead.CaughtUp(position);
+    }
+    Tablet.LogEntry entry = e.entry();
+    nextLogIndex = entry.getLogIndex() + 1;
+    BinlogPosition after = new BinlogPosition(nextLogIndex);
+    position = after;
+    if (entry.getMethodType() == Tablet.MethodType.kDelete) {
+      return new PartitionRead.Skipped(after);
+    }
+    if (mode == 1 && Long.compareUnsigned(entry.getTs(), startTs) < 0) {
+      return new PartitionRead.Skipped(after);
+    }
+    byte[] value = entry.getValue().toByteArray();
+    byte[] row;
+    try {
+      row = RowCompression.decompress(value, table.getCompressType());
+    } catch (RuntimeException ex) {
+      throw new IOException("binlog entry " + entry.getLogIndex() + " in " + binlogDir + ": " + ex.getMessage(), ex);
+    }
+    return new PartitionRead.Row(row, after);
+  }
+
+  private PartitionRead end() throws IOException {
+    phase = Phase.END;
+    closeBinlog();
+    return new PartitionRead.End(position);
+  }
+
+  /**
+   * The {@code log_index} of the last complete entry in {@code binlogDir} (newest file that has one), 0 if none.
+   * Reads the newest non-empty file once.
+   */
+  public static long lastLogIndex(Path binlogDir, boolean verifyCrc) throws IOException {
+    List<BinlogFile> files = BinlogFiles.scan(binlogDir);
+    for (int i = files.size() - 1; i >= 0; i--) {
+      Path file = files.get(i).path();
+      byte[] last = null;
+      try (LogReader reader = new LogReader(file, 0, verifyCrc)) {
+        while (reader.readRecord() instanceof LogRecord.Full full) {
+          last = full.payload();
+        }
+      }
+      if (last != null) {
+        try {
+          return Tablet.LogEntry.parseFrom(last).getLogIndex();
+        } catch (InvalidProtocolBufferException ex) {
+          throw new IOException("the last record of binlog " + file + " is not a LogEntry: " + ex.getMessage(), ex);
+        }
+      }
+    }
+    return 0;
+  }
+
+  private void closeSnapshot() {
+    if (cursor != null) {
+      cursor.close();
+      cursor = null;
+    }
+    if (snapshot != null) {
+      snapshot.close();
+      snapshot = null;
+    }
+  }
+
+  private void closeBinlog() throws IOException {
+    if (binlog != null) {
+      binlog.close();
+      binlog = null;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closeSnapshot();
+    closeBinlog();
+  }
+}
