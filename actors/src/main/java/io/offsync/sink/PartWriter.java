@@ -4,6 +4,7 @@ import io.offsync.protocol.codec.Column;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -13,11 +14,16 @@ import org.apache.hadoop.fs.Path;
  */
 public interface PartWriter {
 
-  /** Creates (or overwrites) {@code path} and returns a writer for it. */
+  /**
+   * Creates (or overwrites) {@code path} and returns a writer for it. On the local file system the file is
+   * written through the raw local file system: its streams really fsync on hsync (the checksummed wrapper only
+   * flushes) and no {@code .crc} side files clutter the destination.
+   */
   static PartWriter open(FileSystem fs, Path path, List<Column> columns, OutputFormat format) throws IOException {
+    FileSystem target = fs instanceof LocalFileSystem local ? local.getRaw() : fs;
     return switch (format) {
-      case CSV -> new CsvPartWriter(fs, path, columns);
-      case PARQUET -> new ParquetPartWriter(fs, path, columns);
+      case CSV -> new CsvPartWriter(target, path, columns);
+      case PARQUET -> new ParquetPartWriter(target, path, columns);
     };
   }
 

@@ -2,6 +2,7 @@ package io.offsync.sink;
 
 import io.offsync.collector.RowPack;
 import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.testkit.MiniHdfs;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -33,16 +33,13 @@ public final class CommitSinkBench {
       block.writeBytes(Streams.encoded(i));
     }
     byte[] blockBytes = block.toByteArray();
-    MiniDFSCluster cluster = null;
+    MiniHdfs cluster = null;
     FileSystem fs;
     Path root;
     if (hdfs) {
-      Configuration conf = new Configuration();
-      conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, Files.createTempDirectory("bench-dfs").toString());
-      cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-      cluster.waitActive();
-      fs = cluster.getFileSystem();
-      root = new Path("/bench");
+      cluster = MiniHdfs.start(1, Files.createTempDirectory("bench-dfs"));
+      fs = cluster.fileSystem();
+      root = new Path(cluster.uri().toString() + "/bench");
     } else {
       File dir = Files.createTempDirectory("bench-local").toFile();
       fs = FileSystem.get(dir.toURI(), new Configuration());
@@ -71,7 +68,7 @@ public final class CommitSinkBench {
     } finally {
       system.terminate();
       if (cluster != null) {
-        cluster.shutdown(true);
+        cluster.close();
       }
     }
   }

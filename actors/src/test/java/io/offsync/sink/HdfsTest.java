@@ -1,58 +1,62 @@
 package io.offsync.sink;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import org.apache.hadoop.conf.Configuration;
+import io.offsync.collector.RowPack;
+import io.offsync.testkit.MiniHdfs;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The sink's file-system tests on a real MiniDFSCluster, plus HDFS permission checks. */
+/** The sink's file-system tests on a real MiniDFSCluster, plus HDFS permissions and a DataNode restart. */
 class HdfsTest extends FileSystemTests {
 
-  private MiniDFSCluster cluster;
-  private FileSystem fs;
+  private MiniHdfs hdfs;
 
   @BeforeAll
-  void start() throws IOException {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR,
-        new File("target/minidfs-sink-" + System.nanoTime()).getAbsolutePath());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    fs = cluster.getFileSystem();
+  void start() {
+    hdfs = MiniHdfs.start();
   }
 
   @AfterAll
   void stop() {
-    if (cluster != null) {
-      cluster.shutdown(true);
+    if (hdfs != null) {
+      hdfs.close();
     }
   }
 
   @Override
   FileSystem fs() {
-    return fs;
+    return hdfs.fileSystem();
   }
 
   @Override
   Path root() {
-    return new Path(fs.getUri().toString() + "/sink");
+    return new Path(hdfs.uri().toString() + "/sink");
   }
 
   @Test
   void destinationWithoutWritePermissionIsRefused() throws Exception {
     Path locked = new Path(root(), "locked");
-    fs.mkdirs(locked);
-    fs.setPermission(locked, new FsPermission((short) 0755));
-    FileSystem asOther = FileSystem.newInstance(fs.getUri(), fs.getConf(), "mallory");
+    fs().mkdirs(locked);
+    fs().setPermission(locked, new FsPermission((short) 0755));
+    FileSystem asOther = FileSystem.newInstance(hdfs.uri(), hdfs.configuration(), "mallory");
     try {
       DestinationException e = assertThrows(DestinationException.class,
           () -> CommitOps.checkWritable(asOther, new Path(locked, "t1")));
@@ -60,6 +64,59 @@ class HdfsTest extends FileSystemTests {
       assertTrue(e.getMessage().contains("/sink/locked/t1"), e.getMessage());
     } finally {
       asOther.close();
+    }
+  }
+
+  /**
+   * The only DataNode restarts while a file is open. The sink either fails (and leaves no tmp file) or finishes a
+   * file that holds exactly the rows sent; a retry after a failure yields exactly the rows.
+   */
+  @Test
+  void dataNodeRestartMidFileNeverYieldsABadFile() throws Exception {
+    Path dest = newDest();
+    ActorTestKit kit = ActorTestKit.create("HdfsRestart");
+    try {
+      Pair<BoundedSourceQueue<RowPack>, CompletionStage<List<RolledFile>>> run = Source.<RowPack>queue(64)
+          .via(CommitSink.flow(fs(), dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
+              RollPolicy.DEFAULT, 0))
+          .toMat(Sink.seq(), Keep.both()).run(kit.system());
+      offerAll(run.first(), Streams.wholeRowPacks(0, 3000, 50, Streams::binlog));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!fs().exists(FileNames.tmpPath(dest, Streams.TID, Streams.PID, 0, OutputFormat.CSV))) {
+        assertTrue(System.nanoTime() < deadline, "the tmp file never appeared");
+        Thread.sleep(20);
+      }
+      assertTrue(hdfs.cluster().restartDataNode(0, true));
+      hdfs.cluster().waitActive();
+      offerAll(run.first(), Streams.wholeRowPacks(3000, 1000, 50, Streams::binlog));
+      run.first().complete();
+      List<RolledFile> files;
+      try {
+        files = run.second().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      } catch (ExecutionException failed) {
+        assertEquals(0, fs().listStatus(FileNames.tmpDir(dest)).length, "a failed sink leaves no tmp file");
+        files = Source.from(Streams.wholeRowPacks(0, 4000, 50, Streams::binlog))
+            .via(CommitSink.flow(fs(), dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
+                RollPolicy.DEFAULT, 0))
+            .runWith(Sink.seq(), kit.system()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+      }
+      assertEquals(1, files.size());
+      CommitOps.commit(fs(), files.get(0));
+      StringBuilder expected = new StringBuilder();
+      for (long i = 0; i < 4000; i++) {
+        expected.append(Fixtures.expectedCsvLine(Fixtures.ALL_TYPES, Streams.expectedArray(i)));
+      }
+      assertEquals(expected.toString(), ReadBack.text(fs(), files.get(0).finalPath()));
+    } finally {
+      kit.shutdownTestKit();
+    }
+  }
+
+  private static void offerAll(BoundedSourceQueue<RowPack> queue, List<RowPack> packs) throws InterruptedException {
+    for (RowPack p : packs) {
+      while (queue.offer(p) != QueueOfferResult.enqueued()) {
+        Thread.sleep(5);
+      }
     }
   }
 }

@@ -1,11 +1,13 @@
 package io.offsync.sink;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -45,5 +47,24 @@ class LocalFileSystemTest extends FileSystemTests {
     DestinationException e = assertThrows(DestinationException.class,
         () -> CommitOps.fileSystem("s4://bucket/t1", new Configuration()));
     assertTrue(e.getMessage().contains("no file system for scheme 's4'"), e.getMessage());
+  }
+
+  @Test
+  void localPartFilesHaveNoChecksumSideFiles() throws Exception {
+    Path dest = newDest();
+    for (OutputFormat f : OutputFormat.values()) {
+      Path file = FileNames.tmpPath(dest, 1, 1, 0, f);
+      PartWriter w = PartWriter.open(fs, file, Fixtures.ALL_TYPES, f);
+      w.write(Fixtures.row(1));
+      w.close();
+      CommitOps.commit(fs, new RolledFile(0, file, FileNames.finalPath(dest, 1, 1, 0, f), null, 1, 0));
+    }
+    try (var names = Files.list(Paths.get(dest.toUri()))) {
+      assertEquals(List.of("_tmp", "part-1-1-0000000000.csv", "part-1-1-0000000000.parquet"),
+          names.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    try (var names = Files.list(Paths.get(FileNames.tmpDir(dest).toUri()))) {
+      assertEquals(0, names.count());
+    }
   }
 }

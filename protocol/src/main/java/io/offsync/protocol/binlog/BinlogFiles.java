@@ -1,6 +1,8 @@
 package io.offsync.protocol.binlog;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.offsync.protocol.log.CorruptLogException;
 import io.offsync.protocol.log.LogReader;
 import io.offsync.protocol.log.LogRecord;
@@ -24,6 +26,8 @@ import java.util.regex.Pattern;
  */
 public final class BinlogFiles {
 
+  /** Field number 2 ({@code log_index}) with wire type varint. */
+  private static final int LOG_INDEX_TAG = Tablet.LogEntry.LOG_INDEX_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_VARINT;
   private static final Pattern NAME = Pattern.compile("(\\d{1,9})\\.log");
 
   private BinlogFiles() {}
@@ -100,6 +104,25 @@ public final class BinlogFiles {
       }
       return BinlogFile.NO_ENTRY;
     }
+  }
+
+  /**
+   * The {@code log_index} of a serialized {@code LogEntry} without parsing the rest of it, or -1 when it cannot be
+   * found this way (then {@link #parse} tells what is wrong).
+   */
+  static long peekLogIndex(byte[] payload) {
+    CodedInputStream in = CodedInputStream.newInstance(payload);
+    try {
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == LOG_INDEX_TAG) {
+          return in.readUInt64();
+        }
+        in.skipField(tag);
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /** The {@code LogEntry} of a record; a record that is not one, or has no {@code log_index}, is corruption. */

@@ -66,6 +66,11 @@ public final class BinlogReader implements Closeable {
       LogRecord record = reader.readRecord();
       if (record instanceof LogRecord.Full full) {
         tailRechecked = false;
+        long peeked = BinlogFiles.peekLogIndex(full.payload());
+        if (peeked >= 1 && peeked < nextLogIndex) {
+          continuous = true;
+          continue;
+        }
         Tablet.LogEntry entry = BinlogFiles.parse(reader.file(), full);
         long index = entry.getLogIndex();
         if (index > nextLogIndex) {

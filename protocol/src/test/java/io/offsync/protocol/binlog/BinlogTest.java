@@ -221,6 +221,29 @@ class BinlogTest {
     }
   }
 
+  @Test
+  void skippingPeeksAtTheLogIndexOnly() {
+    for (long i = 1; i < 300; i++) {
+      assertEquals(i, BinlogFiles.peekLogIndex(entry(i).toByteArray()));
+    }
+    assertEquals(1L << 40, BinlogFiles.peekLogIndex(entry(1).toBuilder().setLogIndex(1L << 40).build().toByteArray()));
+    assertEquals(-1, BinlogFiles.peekLogIndex(entry(5).toBuilder().clearLogIndex().build().toByteArray()));
+    assertEquals(-1, BinlogFiles.peekLogIndex(new byte[] {(byte) 0xff, (byte) 0xff}));
+  }
+
+  @Test
+  void entryWithoutLogIndexIsCorruptEvenWhileSkipping() throws IOException {
+    Path dir = root.resolve("binlog");
+    writeFiles(dir, 3);
+    try (LogWriter log = LogWriter.open(dir.resolve("00000000.log"))) {
+      log.addRecord(entry(4).toBuilder().clearLogIndex().build().toByteArray());
+    }
+    try (BinlogReader reader = BinlogReader.open(dir, 10, true)) {
+      CorruptLogException e = assertThrows(CorruptLogException.class, reader::next);
+      assertTrue(e.reason().startsWith("LogEntry without a valid log_index"), e.reason());
+    }
+  }
+
   // --- failures and edge cases ---
 
   @Test

@@ -69,7 +69,9 @@ class RowCodecOracleTest {
     int fixedEnd = RowCodec.HEADER_LENGTH + 1 + 4 + 8 + 4;
     int strings = 3;
     for (long limit : new long[] {0xFFL, 0xFFFFL, 0xFFFFFFL}) {
-      for (long base = limit - 3L * strings - 1; base <= limit + 1; base++) {
+      // both sides of each width change, and bases where a narrower width fits before its offsets are added
+      for (long delta : new long[] {-3 * strings - 1, -3 * strings, -3 * strings + 1, -2 * strings, -strings, 0, 1}) {
+        long base = limit + delta;
         int stringBytes = (int) (base - fixedEnd);
         Object[] values = {7, nonAscii(stringBytes / 2), 1681180000123L, null, ascii(stringBytes - stringBytes / 2),
             LocalDate.of(2023, 4, 11)};

@@ -344,6 +344,36 @@ class SnapshotReaderTest {
   }
 
   @Test
+  void aReopenedWriterKeepsItsRowsAndPutTimeIndexesShareFamilies() throws Exception {
+    NS.TableInfo table = TestTables.table("p")
+        .addColumnDesc(TestTables.col("k", Type.DataType.kString))
+        .addColumnDesc(TestTables.col("ts", Type.DataType.kBigInt))
+        .addColumnKey(index("by_put_time", List.of("k"), null))
+        .addColumnKey(index("by_ts", List.of("k"), "ts"))
+        .build();
+    TableSchema schema = TableSchema.of(table);
+    List<Put> puts = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      try (DiskTableWriter w = DiskTableWriter.open(dir.resolve("7_0"), table)) {
+        for (int i = 0; i < 30; i++) {
+          Object[] v = {"k" + (i % 4), (long) (i * 7 % 11)};
+          Put p = new Put(v, NOW + round * 100 + i, RowCodec.encode(schema, 1, v));
+          w.put(p.values(), p.time(), p.row());
+          puts.add(p);
+        }
+        if (round == 1) {
+          w.checkpoint(dir.resolve("cp"));
+        }
+      }
+    }
+    List<Read> expected = model(table, puts, -1, 0, -1, NOW);
+    assertEquals(60, expected.size(), "every put time is distinct");
+    try (SnapshotReader r = SnapshotReader.open(dir.resolve("cp"), table)) {
+      assertEquals(expected, readAll(r, null, NOW));
+    }
+  }
+
+  @Test
   void snappyTablesStoreCompressedValuesAndReadBackRows() throws Exception {
     NS.TableInfo table = TestTables.simple("z", index("idx_k", List.of("k"), "ts"))
         .setCompressType(Type.CompressType.kSnappy).build();
