@@ -30,6 +30,10 @@ import org.rocksdb.WriteOptions;
  * filter; the Java API cannot define custom prefix extractors, so none is set. It changes no byte of the data, and
  * OpenMLDB's tables carry no SST filter for it.
  *
+ * <p>Throughput: the comparator is Java code, and rocksjni attaches RocksDB's native background threads to the JVM
+ * for every comparison they make, so flushes (at {@link #checkpoint}, {@link #close} and when a 64 MiB memtable
+ * fills) and compactions cost tens of microseconds per key: fine for tests, minutes for tables of millions of rows.
+ *
  * <p>A put writes one key per dimension in one atomic batch, like the tablet. Deletes are range deletes on one
  * index, like the tablet's (other indexes keep the row). Failures are {@link IOException}s naming the directory.
  * Not thread-safe; close it.
