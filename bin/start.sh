@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Start, stop and inspect offsync processes, the way OpenMLDB's start.sh does for its components.
+#
+#   bin/start.sh [-c CONF_DIR] start|stop|restart|status data_collector|synctool
+#
+# CONF_DIR (-c, else env OFFSYNC_CONF_DIR, else <offsync>/conf) holds data_collector.flags and
+# synctool.properties. Several instances run side by side with different conf dirs: the pid file and the log go
+# to OFFSYNC_LOG_DIR, by default CONF_DIR/../logs (<component>.pid, <component>.log). Works from any directory.
+# The first start builds the component with Maven (again whenever sources changed).
+#
+# start waits until the process answers its health endpoint: data_collector http://<endpoint>/status,
+# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper and journal reachable);
+# at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
+# its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
+# JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g).
+#
+# Exit codes: 0 done (start: running and healthy; stop: not running any more; status: running and healthy);
+# 1 start failed / stop had to kill / status: not running; 2 usage or configuration error;
+# 3 status: running but the health endpoint does not answer.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+home="$offsync_home"
+
+usage() { echo "usage: $0 [-c conf-dir] start|stop|restart|status data_collector|synctool" >&2; exit 2; }
+conf="${OFFSYNC_CONF_DIR:-$home/conf}"
+while getopts "c:h" opt; do
+  case "$opt" in
+    c) conf="$OPTARG" ;;
+    *) usage ;;
+  esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 2 ] || usage
+action="$1"; component="$2"
+[ -d "$conf" ] || { echo "conf dir $conf does not exist (give it with -c or OFFSYNC_CONF_DIR)" >&2; exit 2; }
+conf="$(cd "$conf" && pwd)"
+logdir="${OFFSYNC_LOG_DIR:-$(dirname "$conf")/logs}"
+
+# value of the last "--key=value" line of a gflags file, else $3
+flag() { local v; v="$(sed -n "s/^[[:space:]]*--$1=\(.*\)$/\1/p" "$2" | tail -1 | sed 's/[[:space:]]*$//')"; echo "${v:-$3}"; }
+# value of the last "key=value" line of a properties file, else $3
+prop() { local v; v="$(sed -n "s/^[[:space:]]*$1[[:space:]]*[=:][[:space:]]*\(.*\)$/\1/p" "$2" | tail -1 | sed 's/[[:space:]]*$//')"; echo "${v:-$3}"; }
+local_host() { case "$1" in ""|0.0.0.0|"::") echo 127.0.0.1 ;; *) echo "$1" ;; esac; }
+
+case "$component" in
+  data_collector)
+    module=collector-node; main=io.offsync.collector.node.CollectorNode; cfg="$conf/data_collector.flags"
+    [ -f "$cfg" ] || { echo "missing $cfg" >&2; exit 2; }
+    args=("--flagfile=$cfg")
+    endpoint="$(flag endpoint "$cfg" 127.0.0.1:8888)"
+    # the status page listens on the endpoint's port, on http_bind_host (default every interface)
+    health="http://$(local_host "$(flag http_bind_host "$cfg" 0.0.0.0)"):${endpoint##*:}/status" ;;
+  synctool)
+    module=synctool-node; main=io.offsync.synctool.SyncToolMain; cfg="$conf/synctool.properties"
+    [ -f "$cfg" ] || { echo "missing $cfg" >&2; exit 2; }
+    args=("$cfg")
+    server_host="$(prop server.host "$cfg" 0.0.0.0)"
+    mhost="$(prop management.host "$cfg" "")"
+    [ -n "$mhost" ] || mhost="$(prop cluster.host "$cfg" "")"
+    [ -n "$mhost" ] || mhost="$server_host"
+    health="http://$(local_host "$mhost"):$(prop management.port "$cfg" 8849)/ready" ;;
+  *) usage ;;
+esac
+pidfile="$logdir/$component.pid"
+logfile="$logdir/$component.log"
+
+# running: the pid file names a live process of this component (not a recycled pid)
+running() {
+  [ -f "$pidfile" ] || return 1
+  local pid; pid="$(cat "$pidfile" 2>/dev/null)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$main"
+}
+
+healthy() { curl -sf -m 5 -o /dev/null "$health"; }
+
+start() {
+  if running; then
+    echo "$component already running (pid $(cat "$pidfile")), log $logfile"
+    return 0
+  fi
+  rm -f "$pidfile"
+  mkdir -p "$logdir"
+  local java cp logback
+  java="$(offsync_java)"
+  cp="$(offsync_classpath "$module")"
+  logback="$conf/logback.xml"; [ -f "$logback" ] || logback="$home/conf/logback.xml"
+  echo "---- $(date '+%F %T') starting $component from $conf" >>"$logfile"
+  # setsid: the process leaves the caller's session and process group (Ctrl-C in a terminal does not reach it)
+  (cd "$home" && OFFSYNC_CONF_DIR="$conf" exec setsid nohup "$java" ${OFFSYNC_JAVA_OPTS:--Xmx1g} \
+      -Djava.net.preferIPv4Stack=true -Dpekko.fail-mixed-versions=off -Dlogback.configurationFile="$logback" \
+      -cp "$cp" "$main" "${args[@]}" >>"$logfile" 2>&1 </dev/null) &
+  local pid=$!
+  echo "$pid" >"$pidfile"
+  local deadline=$((SECONDS + ${OFFSYNC_START_TIMEOUT:-120}))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$component exited during start; last lines of $logfile:" >&2
+      tail -n 20 "$logfile" >&2
+      rm -f "$pidfile"
+      return 1
+    fi
+    if healthy; then
+      echo "$component started (pid $pid), $health answers, log $logfile"
+      return 0
+    fi
+    sleep 1
+  done
+  echo "$component (pid $pid) did not answer $health within ${OFFSYNC_START_TIMEOUT:-120} s; it keeps running" \
+    "(bin/start.sh -c $conf stop $component stops it); see $logfile" >&2
+  return 1
+}
+
+stop() {
+  if ! running; then
+    echo "$component not running"
+    rm -f "$pidfile"
+    return 0
+  fi
+  local pid; pid="$(cat "$pidfile")"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + ${OFFSYNC_STOP_TIMEOUT:-60}))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$pidfile"
+      echo "$component stopped (pid $pid)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "$component (pid $pid) did not stop within ${OFFSYNC_STOP_TIMEOUT:-60} s; killed it (SIGKILL)" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+  return 1
+}
+
+status() {
+  if ! running; then
+    echo "$component not running ($conf)"
+    return 1
+  fi
+  echo "$component running (pid $(cat "$pidfile")), log $logfile"
+  local body
+  if ! body="$(curl -sf -m 5 "$health")"; then
+    echo "but $health does not answer" >&2
+    return 3
+  fi
+  echo "$health: $body"
+}
+
+case "$action" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop || true; start ;;
+  status) status ;;
+  *) usage ;;
+esac
