@@ -1,0 +1,767 @@
+package io.offsync.sync;
+
+import io.offsync.collector.RowPack;
+import io.offsync.protocol.codec.TableSchema;
+import io.offsync.protocol.openmldb.NS;
+import io.offsync.protocol.position.Position;
+import io.offsync.protocol.zk.TableMetadata;
+import io.offsync.serialization.CborSerializable;
+import io.offsync.sink.CommitOps;
+import io.offsync.sink.CommitSink;
+import io.offsync.sink.RolledFile;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * One partition of a table task: reads the partition's rows from the collector of the leader's machine and
+ * commits them into part files, exactly once.
+ *
+ * <p>Guarantees. The read position advances only through journaled events: for every part file the subtask
+ * journals {@link FileCommitting} (file durable in {@code _tmp}), renames it, then journals {@link FileCommitted},
+ * and only then does the stream pull more rows. On recovery (restart, failover to another node) a dangling
+ * FileCommitting is finished first (rename, or confirm an earlier rename), stray tmp files of unjournaled work are
+ * deleted, and reading resumes from the journaled position. Final names are deterministic (tid, pid, seq), so
+ * committed rows are never lost nor duplicated.
+ *
+ * <p>Failure behaviour. A lost collector, a moved leader, a stream error or a failed commit puts the subtask in
+ * REASSIGNING: it re-resolves the leader's machine from ZooKeeper and reopens with exponential backoff. A stream
+ * that delivers nothing within {@code init-timeout} is reopened the same way, without counting as a failure.
+ * After {@code retry.max-retries} consecutive failures without a committed file in between the subtask becomes
+ * FAILED with the reason, which is journaled; its committed files stay.
+ */
+public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask.Event, Subtask.State> {
+
+  /** Commands; a subtask is a local child of its table task. */
+  public interface Command {}
+
+  /** Replies with the current status. */
+  public record GetStatus(ActorRef<SubtaskStatus> replyTo) implements Command {}
+
+  /** Stops reading (journaled); committed work stays. */
+  public enum Pause implements Command { INSTANCE }
+
+  /** Resumes a paused subtask from its journaled position. */
+  public enum Resume implements Command { INSTANCE }
+
+  /** Tears the stream down, finishes a journaled commit, deletes stray tmp files, then stops the actor. */
+  public enum Stop implements Command { INSTANCE }
+
+  private record Prepared(long gen, Throwable failure) implements Command {}
+
+  private record Opened(long gen, Source<RowPack, NotUsed> source, String host, NS.TableInfo table)
+      implements Command {}
+
+  private record OpenFailed(long gen, String host, Throwable failure) implements Command {}
+
+  private record DataArrived(long gen) implements Command {}
+
+  private record InitTimeout(long gen) implements Command {}
+
+  private record Reopen(long gen) implements Command {}
+
+  private enum CheckLeader implements Command { INSTANCE }
+
+  private record LeaderIs(long gen, String host) implements Command {}
+
+  private record Roll(long gen, RolledFile file, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  private record Renamed(RolledFile file, ActorRef<StatusReply<Done>> replyTo, Throwable failure)
+      implements Command {}
+
+  private record StreamEnded(long gen, Throwable failure) implements Command {}
+
+  private record StrayDeleted(Throwable failure) implements Command {}
+
+  /** Journaled events. */
+  public interface Event extends CborSerializable {}
+
+  /** Step 2: the part file is durable at {@code tmp}; once renamed, reading resumes at {@code next}. */
+  public record FileCommitting(long seq, String tmp, String finalPath, Position next, long rows, long bytes)
+      implements Event {}
+
+  /** Step 4: the part file is at its final name. */
+  public record FileCommitted(long seq, long at) implements Event {}
+
+  public record Paused(long at) implements Event {}
+
+  public record Resumed(long at) implements Event {}
+
+  /** Mode 0 is complete. */
+  public record Succeeded(long at) implements Event {}
+
+  /** Gave up after the retry policy. */
+  public record Failed(String reason, long at) implements Event {}
+
+  /** Journaled life cycle; INIT/RUNNING/REASSIGNING are runtime refinements of ACTIVE. */
+  public enum Lifecycle { ACTIVE, PAUSED, SUCCEEDED, FAILED }
+
+  /**
+   * The journaled state.
+   *
+   * @param position where reading resumes: after the last committed file
+   * @param nextSeq sequence of the next part file
+   * @param pending a journaled FileCommitting whose FileCommitted is not journaled yet, or null
+   */
+  public record State(
+      Lifecycle lifecycle,
+      Position position,
+      long nextSeq,
+      long rows,
+      long bytes,
+      long files,
+      FileCommitting pending,
+      String reason,
+      long lastUpdate)
+      implements CborSerializable {
+
+    State with(Lifecycle l, String why, long at) {
+      return new State(l, position, nextSeq, rows, bytes, files, pending, why, at);
+    }
+  }
+
+  /** Why the running stream is being torn down. */
+  private enum Intent { NONE, REASSIGN, PAUSE, STOP }
+
+  /** The subtask with restart-with-backoff supervision, as its table task spawns it. */
+  public static Behavior<Command> create(SubtaskSpec spec, SyncEnvironment env, SyncSettings settings,
+      RowSource rows, ActorRef<SubtaskStatus> reportTo) {
+    return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(
+            timers -> new Subtask(ctx, timers, spec, env, settings, rows, reportTo))))
+        .onFailure(restartBackoff(settings));
+  }
+
+  private static BackoffSupervisorStrategy restartBackoff(SyncSettings settings) {
+    return SupervisorStrategy.restartWithBackoff(settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2);
+  }
+
+  public static PersistenceId persistenceId(SubtaskSpec spec) {
+    return PersistenceId.ofUniqueId("Subtask|" + spec.subtaskId());
+  }
+
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final SubtaskSpec spec;
+  private final SyncEnvironment env;
+  private final RowSource rows;
+  private final ActorRef<SubtaskStatus> reportTo;
+  private final SyncSettings settings;
+  private final Executor blocking;
+  private final Materializer materializer;
+  private final Deque<long[]> rateSamples = new ArrayDeque<>();
+
+  // runtime, not journaled
+  private long gen;
+  private SubtaskState phase = SubtaskState.INIT;
+  private UniqueKillSwitch killSwitch;
+  private boolean streamLive;
+  private boolean commitInFlight;
+  private boolean preparing;
+  private Intent intent = Intent.NONE;
+  private int failures;
+  private String reason = "";
+  private String host = "";
+
+  private Subtask(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      SubtaskSpec spec,
+      SyncEnvironment env,
+      SyncSettings settings,
+      RowSource rows,
+      ActorRef<SubtaskStatus> reportTo) {
+    super(persistenceId(spec), restartBackoff(settings));
+    this.ctx = ctx;
+    this.timers = timers;
+    this.spec = spec;
+    this.env = env;
+    this.rows = rows;
+    this.reportTo = reportTo;
+    this.settings = settings;
+    this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
+    this.materializer = Materializer.createMaterializer(ctx);
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0);
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Pause.class, this::onPause)
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(Stop.class, this::onStop)
+        .onCommand(Prepared.class, this::onPrepared)
+        .onCommand(Opened.class, this::onOpened)
+        .onCommand(OpenFailed.class, this::onOpenFailed)
+        .onCommand(DataArrived.class, this::onDataArrived)
+        .onCommand(InitTimeout.class, this::onInitTimeout)
+        .onCommand(Reopen.class, (s, c) -> {
+          if (c.gen() == gen && s.lifecycle() == Lifecycle.ACTIVE && intent == Intent.NONE) {
+            prepare(s);
+          }
+          return Effect().none();
+        })
+        .onCommand(CheckLeader.class, (s, c) -> onCheckLeader())
+        .onCommand(LeaderIs.class, this::onLeaderIs)
+        .onCommand(Roll.class, this::onRoll)
+        .onCommand(Renamed.class, this::onRenamed)
+        .onCommand(StreamEnded.class, this::onStreamEnded)
+        .onCommand(StrayDeleted.class, (s, c) -> Effect().stop())
+        .build();
+  }
+
+  private Effect<Event, State> onPause(State s, Pause c) {
+    if (s.lifecycle() != Lifecycle.ACTIVE) {
+      return Effect().none();
+    }
+    return Effect().persist(new Paused(now())).thenRun(ns -> {
+      phase = SubtaskState.PAUSED;
+      haltReading(Intent.PAUSE);
+      report(ns);
+    });
+  }
+
+  private Effect<Event, State> onResume(State s, Resume c) {
+    if (s.lifecycle() != Lifecycle.PAUSED) {
+      return Effect().none();
+    }
+    return Effect().persist(new Resumed(now())).thenRun(ns -> {
+      failures = 0;
+      reason = "";
+      if (streamLive) {
+        intent = Intent.REASSIGN; // the paused stream is still winding down; reopen once it has ended
+      } else {
+        intent = Intent.NONE;
+        prepare(ns);
+      }
+      report(ns);
+    });
+  }
+
+  private Effect<Event, State> onStop(State s, Stop c) {
+    intent = Intent.STOP;
+    timers.cancelAll();
+    gen++;
+    if (streamLive) {
+      killSwitch.abort(new SubtaskStopped("subtask stopped"));
+      return Effect().none();
+    }
+    return finishStop(s);
+  }
+
+  private Effect<Event, State> finishStop(State s) {
+    if (commitInFlight) {
+      return Effect().none(); // continues in onRenamed
+    }
+    if (s.pending() != null) {
+      startRename(toRolled(s.pending()), null);
+      return Effect().none();
+    }
+    ctx.pipeToSelf(deleteStray(), (ok, e) -> new StrayDeleted(e));
+    return Effect().none();
+  }
+
+  /** Stops the stream (if any) and any scheduled reopen; {@code why} says what happens when it has ended. */
+  private void haltReading(Intent why) {
+    timers.cancelAll();
+    gen++;
+    preparing = false;
+    if (streamLive) {
+      intent = why;
+      killSwitch.abort(new SubtaskStopped("stream torn down: " + why));
+    }
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  /** Step 0 of every (re)open: finish a journaled commit, delete stray tmp files, then open. */
+  private void prepare(State s) {
+    gen++;
+    preparing = true;
+    intent = Intent.NONE;
+    if (commitInFlight) {
+      return; // continues in onRenamed
+    }
+    if (s.pending() != null) {
+      startRename(toRolled(s.pending()), null);
+      return;
+    }
+    long g = gen;
+    ctx.pipeToSelf(deleteStray(), (ok, e) -> new Prepared(g, e));
+  }
+
+  private CompletableFuture<Void> deleteStray() {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
+        CommitOps.deleteStrayTmp(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, blocking);
+  }
+
+  private Effect<Event, State> onPrepared(State s, Prepared c) {
+    if (c.gen() != gen || !preparing) {
+      return Effect().none();
+    }
+    preparing = false;
+    if (c.failure() != null) {
+      return failure(s, "cannot clean the tmp files of partition " + spec.pid() + " in " + spec.task().dest() + ": "
+          + message(c.failure()));
+    }
+    open(s);
+    return Effect().none();
+  }
+
+  private void open(State s) {
+    long g = gen;
+    if (phase != SubtaskState.REASSIGNING) {
+      phase = SubtaskState.INIT;
+    }
+    var found = CompletableFuture.supplyAsync(() -> {
+      NS.TableInfo info = env.metadata().byTid(spec.tid()).orElseThrow(() -> new IllegalStateException(
+          "table " + spec.task().key() + " (tid " + spec.tid() + ") is no longer in ZooKeeper; delete the sync task"));
+      return info;
+    }, blocking);
+    Position from = s.position();
+    found.whenComplete((info, e) -> {
+      if (e != null) {
+        ctx.getSelf().tell(new OpenFailed(g, "", unwrap(e)));
+        return;
+      }
+      String leaderHost;
+      try {
+        leaderHost = TableMetadata.host(TableMetadata.leaderEndpoint(info, spec.pid()));
+      } catch (RuntimeException ex) {
+        ctx.getSelf().tell(new OpenFailed(g, "", ex));
+        return;
+      }
+      var request = new RowSource.OpenRequest(leaderHost, spec.tid(), spec.pid(), spec.task().mode(),
+          spec.task().effectiveStartTs(), from, info.toByteArray(), spec.subtaskId());
+      CompletableFuture<Source<RowPack, NotUsed>> opened;
+      try {
+        opened = rows.open(request).toCompletableFuture();
+      } catch (RuntimeException ex) {
+        opened = CompletableFuture.failedFuture(ex);
+      }
+      opened.whenComplete((source, ex) -> ctx.getSelf().tell(
+          ex == null ? new Opened(g, source, leaderHost, info) : new OpenFailed(g, leaderHost, unwrap(ex))));
+    });
+  }
+
+  private Effect<Event, State> onOpenFailed(State s, OpenFailed c) {
+    if (c.gen() != gen || s.lifecycle() != Lifecycle.ACTIVE || intent != Intent.NONE) {
+      return Effect().none();
+    }
+    String where = c.host().isEmpty() ? "" : " from host " + c.host();
+    return failure(s, "cannot open the stream of partition " + spec.pid() + where + ": " + message(c.failure()));
+  }
+
+  private Effect<Event, State> onOpened(State s, Opened c) {
+    if (c.gen() != gen || s.lifecycle() != Lifecycle.ACTIVE || intent != Intent.NONE) {
+      return Effect().none();
+    }
+    host = c.host();
+    FileSystem fs;
+    try {
+      fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
+    } catch (java.io.IOException e) {
+      return failure(s, message(e));
+    }
+    long g = gen;
+    var self = ctx.getSelf();
+    var scheduler = ctx.getSystem().scheduler();
+    AtomicBoolean first = new AtomicBoolean();
+    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> running = c.source()
+        .map(pack -> {
+          if (first.compareAndSet(false, true)) {
+            self.tell(new DataArrived(g));
+          }
+          return pack;
+        })
+        .viaMat(KillSwitches.single(), Keep.right())
+        .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
+            spec.task().format(), spec.task().roll(), s.nextSeq()))
+        .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
+            self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
+        .toMat(Sink.ignore(), Keep.both())
+        .run(materializer);
+    killSwitch = running.first();
+    streamLive = true;
+    ctx.pipeToSelf(running.second(), (done, e) -> new StreamEnded(g, e));
+    if (s.position().equals(Position.start())) {
+      timers.startSingleTimer(new InitTimeout(g), settings.initTimeout()); // INIT: assigned, no data yet
+    } else {
+      phase = SubtaskState.RUNNING; // reopened where it left off; a quiet binlog tail sends nothing
+      reason = "";
+    }
+    timers.startTimerWithFixedDelay(CheckLeader.INSTANCE, settings.leaderCheckInterval());
+    report(s);
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onDataArrived(State s, DataArrived c) {
+    if (c.gen() == gen && phase != SubtaskState.RUNNING && s.lifecycle() == Lifecycle.ACTIVE) {
+      phase = SubtaskState.RUNNING;
+      reason = "";
+      report(s);
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onInitTimeout(State s, InitTimeout c) {
+    if (c.gen() == gen && phase != SubtaskState.RUNNING && streamLive && intent == Intent.NONE) {
+      reason = "no data from the collector on " + host + " within " + settings.initTimeout().toSeconds()
+          + " s; reopening";
+      phase = SubtaskState.REASSIGNING;
+      intent = Intent.REASSIGN;
+      killSwitch.abort(new SubtaskStopped(reason));
+      report(s);
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onCheckLeader() {
+    if (!streamLive || intent != Intent.NONE) {
+      return Effect().none();
+    }
+    long g = gen;
+    CompletableFuture.supplyAsync(() -> env.metadata().byTid(spec.tid())
+            .map(info -> TableMetadata.host(TableMetadata.leaderEndpoint(info, spec.pid())))
+            .orElse(""), blocking)
+        .whenComplete((h, e) -> {
+          if (e == null) {
+            ctx.getSelf().tell(new LeaderIs(g, h));
+          }
+        });
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onLeaderIs(State s, LeaderIs c) {
+    if (c.gen() == gen && streamLive && intent == Intent.NONE && !c.host().isEmpty() && !c.host().equals(host)) {
+      reason = "the leader of partition " + spec.pid() + " moved from " + host + " to " + c.host();
+      phase = SubtaskState.REASSIGNING;
+      intent = Intent.REASSIGN;
+      killSwitch.abort(new SubtaskStopped(reason));
+      report(s);
+    }
+    return Effect().none();
+  }
+
+  // ---------------------------------------------------------------- the commit protocol
+
+  private Effect<Event, State> onRoll(State s, Roll c) {
+    if (c.gen() != gen || intent != Intent.NONE || s.lifecycle() != Lifecycle.ACTIVE) {
+      c.replyTo().tell(StatusReply.error("stream superseded"));
+      return Effect().none();
+    }
+    RolledFile f = c.file();
+    try {
+      env.faults().at(CommitFaults.Step.ROLLED, spec.tid(), spec.pid(), f.seq());
+    } catch (CommitFaults.Halt halt) {
+      return Effect().none();
+    } catch (RuntimeException e) {
+      c.replyTo().tell(StatusReply.error(e));
+      return Effect().none();
+    }
+    var event = new FileCommitting(f.seq(), f.tmp().toString(), f.finalPath().toString(), f.next(), f.rows(),
+        f.bytes());
+    commitInFlight = true;
+    return Effect().persist(event).thenRun(ns -> {
+      try {
+        env.faults().at(CommitFaults.Step.JOURNALED, spec.tid(), spec.pid(), f.seq());
+      } catch (CommitFaults.Halt halt) {
+        return;
+      } catch (RuntimeException e) {
+        commitInFlight = false;
+        c.replyTo().tell(StatusReply.error(e));
+        return;
+      }
+      startRename(f, c.replyTo());
+    });
+  }
+
+  /** Step 3 on the blocking dispatcher; the result comes back as {@link Renamed}. */
+  private void startRename(RolledFile f, ActorRef<StatusReply<Done>> replyTo) {
+    commitInFlight = true;
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        return CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, blocking).whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
+  }
+
+  private Effect<Event, State> onRenamed(State s, Renamed c) {
+    if (c.failure() != null) {
+      return commitFailed(s, c, "cannot commit part file " + c.file().finalPath() + ": " + message(c.failure()));
+    }
+    try {
+      env.faults().at(CommitFaults.Step.RENAMED, spec.tid(), spec.pid(), c.file().seq());
+    } catch (CommitFaults.Halt halt) {
+      return Effect().none();
+    } catch (RuntimeException e) {
+      return commitFailed(s, c, "commit of part file " + c.file().finalPath() + " failed: " + message(e));
+    }
+    return Effect().persist(new FileCommitted(c.file().seq(), now())).thenRun(ns -> {
+      commitInFlight = false;
+      failures = 0;
+      sampleRate(ns);
+      if (c.replyTo() != null) {
+        c.replyTo().tell(StatusReply.ack());
+      }
+      report(ns);
+      if (intent == Intent.STOP && !streamLive) {
+        ctx.getSelf().tell(Stop.INSTANCE);
+      } else if (preparing) {
+        prepare(ns);
+      }
+    });
+  }
+
+  /** Step 3 or 4 failed: the stream (if any) fails and reopens; a commit of the prepare step retries. */
+  private Effect<Event, State> commitFailed(State s, Renamed c, String why) {
+    commitInFlight = false;
+    if (c.replyTo() != null) {
+      c.replyTo().tell(StatusReply.error(why));
+    }
+    if (intent == Intent.STOP) {
+      return Effect().stop();
+    }
+    if (preparing) {
+      preparing = false;
+      return failure(s, why);
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onStreamEnded(State s, StreamEnded c) {
+    if (c.gen() != gen && intent == Intent.NONE) {
+      return Effect().none();
+    }
+    streamLive = false;
+    timers.cancel(CheckLeader.INSTANCE);
+    Intent why = intent;
+    intent = Intent.NONE;
+    switch (why) {
+      case STOP:
+        intent = Intent.STOP;
+        return finishStop(s);
+      case PAUSE:
+        return Effect().none();
+      case REASSIGN:
+        if (s.lifecycle() == Lifecycle.ACTIVE) {
+          phase = SubtaskState.REASSIGNING;
+          scheduleReopen(settings.retryMinBackoff());
+          report(s);
+        }
+        return Effect().none();
+      default:
+        break;
+    }
+    if (s.lifecycle() != Lifecycle.ACTIVE) {
+      return Effect().none();
+    }
+    if (c.failure() == null && spec.task().mode() == TaskSpec.MODE_FULL) {
+      return Effect().persist(new Succeeded(now())).thenRun(ns -> {
+        phase = SubtaskState.SUCCESS;
+        report(ns);
+      });
+    }
+    String why2 = c.failure() == null
+        ? "the stream from " + host + " ended although mode " + spec.task().mode() + " never ends"
+        : "the stream from " + host + " failed: " + message(c.failure());
+    return failure(s, why2);
+  }
+
+  /** Counts a failure; reopens after backoff or, past the retry budget, journals FAILED. */
+  private Effect<Event, State> failure(State s, String why) {
+    failures++;
+    reason = why;
+    if (failures > settings.maxRetries()) {
+      String finalReason = why + " (gave up after " + settings.maxRetries() + " retries)";
+      ctx.getLog().warn("subtask {} FAILED: {}", spec.subtaskId(), finalReason);
+      return Effect().persist(new Failed(finalReason, now())).thenRun(ns -> {
+        phase = SubtaskState.FAILED;
+        report(ns);
+      });
+    }
+    ctx.getLog().info("subtask {} reassigning (failure {} of {}): {}", spec.subtaskId(), failures,
+        settings.maxRetries(), why);
+    phase = SubtaskState.REASSIGNING;
+    scheduleReopen(settings.backoff(failures));
+    report(s);
+    return Effect().none();
+  }
+
+  private void scheduleReopen(Duration after) {
+    gen++;
+    timers.startSingleTimer(new Reopen(gen), after);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(FileCommitting.class, (s, e) -> new State(s.lifecycle(), s.position(), s.nextSeq(), s.rows(),
+            s.bytes(), s.files(), e, s.reason(), s.lastUpdate()))
+        .onEvent(FileCommitted.class, (s, e) -> {
+          FileCommitting p = s.pending();
+          if (p == null || p.seq() != e.seq()) {
+            throw new IllegalStateException("FileCommitted(" + e.seq() + ") without its FileCommitting in "
+                + spec.subtaskId());
+          }
+          return new State(s.lifecycle(), p.next(), p.seq() + 1, s.rows() + p.rows(), s.bytes() + p.bytes(),
+              s.files() + 1, null, s.reason(), e.at());
+        })
+        .onEvent(Paused.class, (s, e) -> s.with(Lifecycle.PAUSED, "", e.at()))
+        .onEvent(Resumed.class, (s, e) -> s.with(Lifecycle.ACTIVE, "", e.at()))
+        .onEvent(Succeeded.class, (s, e) -> s.with(Lifecycle.SUCCEEDED, "", e.at()))
+        .onEvent(Failed.class, (s, e) -> s.with(Lifecycle.FAILED, e.reason(), e.at()))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          phase = switch (s.lifecycle()) {
+            case ACTIVE -> SubtaskState.INIT;
+            case PAUSED -> SubtaskState.PAUSED;
+            case SUCCEEDED -> SubtaskState.SUCCESS;
+            case FAILED -> SubtaskState.FAILED;
+          };
+          reason = s.reason() == null ? "" : s.reason();
+          report(s);
+          if (s.lifecycle() == Lifecycle.ACTIVE) {
+            prepare(s);
+          }
+        })
+        .onSignal(PostStop.instance(), s -> abortStream())
+        .onSignal(PreRestart.instance(), s -> abortStream())
+        .build();
+  }
+
+  private void abortStream() {
+    if (streamLive && killSwitch != null) {
+      killSwitch.abort(new SubtaskStopped("subtask actor stopped"));
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private SubtaskStatus status(State s) {
+    SubtaskState shown = switch (s.lifecycle()) {
+      case PAUSED -> SubtaskState.PAUSED;
+      case SUCCEEDED -> SubtaskState.SUCCESS;
+      case FAILED -> SubtaskState.FAILED;
+      case ACTIVE -> phase == SubtaskState.PAUSED || phase == SubtaskState.SUCCESS || phase == SubtaskState.FAILED
+          ? SubtaskState.INIT : phase;
+    };
+    String why = shown == SubtaskState.FAILED ? s.reason() : shown == SubtaskState.REASSIGNING ? reason : "";
+    TaskSpec t = spec.task();
+    return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
+        t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate(), host,
+        why == null ? "" : why, s.lastUpdate(), spec.incarnation());
+  }
+
+  private void report(State s) {
+    reportTo.tell(status(s));
+  }
+
+  private void sampleRate(State s) {
+    long t = now();
+    rateSamples.addLast(new long[] {t, s.rows()});
+    while (rateSamples.size() > 2 && rateSamples.peekFirst()[0] < t - 60_000) {
+      rateSamples.removeFirst();
+    }
+  }
+
+  private double rate() {
+    if (rateSamples.size() < 2) {
+      return 0;
+    }
+    long[] a = rateSamples.peekFirst();
+    long[] b = rateSamples.peekLast();
+    long dt = Math.max(1, b[0] - a[0]);
+    return (b[1] - a[1]) * 1000.0 / dt;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private RolledFile toRolled(FileCommitting p) {
+    return new RolledFile(p.seq(), new Path(p.tmp()), new Path(p.finalPath()), p.next(), p.rows(), p.bytes());
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException
+            || t instanceof java.io.UncheckedIOException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String message(Throwable e) {
+    Throwable t = unwrap(e);
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  /** The failure a subtask tears its own stream down with. */
+  static final class SubtaskStopped extends RuntimeException {
+    SubtaskStopped(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

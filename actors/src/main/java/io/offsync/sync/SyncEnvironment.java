@@ -1,0 +1,36 @@
+package io.offsync.sync;
+
+import io.offsync.protocol.zk.TableMetadata;
+import java.util.function.Function;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * What table tasks and subtasks need from outside the actor system: table metadata in ZooKeeper, the Hadoop
+ * configuration for destinations, where rows come from, and the commit fault hook (tests only).
+ *
+ * @param metadata OpenMLDB table metadata (ZooKeeper)
+ * @param hadoopConf configuration for destination file systems ({@code hadoop.conf.dir})
+ * @param rowSource opens partition streams; by default the collector entity of the leader's machine
+ * @param faults commit protocol fault injection; {@link CommitFaults#NONE} in production
+ */
+public record SyncEnvironment(
+    TableMetadata metadata,
+    Configuration hadoopConf,
+    Function<ActorSystem<?>, RowSource> rowSource,
+    CommitFaults faults) {
+
+  /** Rows from {@code rowSource}, no faults. */
+  public static SyncEnvironment of(TableMetadata metadata, Configuration hadoopConf,
+      Function<ActorSystem<?>, RowSource> rowSource) {
+    return new SyncEnvironment(metadata, hadoopConf, rowSource, CommitFaults.NONE);
+  }
+
+  public SyncEnvironment withFaults(CommitFaults f) {
+    return new SyncEnvironment(metadata, hadoopConf, rowSource, f);
+  }
+
+  public SyncEnvironment withRowSource(Function<ActorSystem<?>, RowSource> source) {
+    return new SyncEnvironment(metadata, hadoopConf, source, faults);
+  }
+}

@@ -1,0 +1,231 @@
+package io.offsync.sync;
+
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.openmldb.NS;
+import io.offsync.protocol.zk.TableMetadata;
+import io.offsync.sink.CommitOps;
+import io.offsync.sink.DestinationException;
+import io.offsync.sink.FileNames;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The admin facade of table tasks, used by the gRPC and HTTP/JSON endpoints and the tests: create, delete, pause,
+ * resume and status. {@link #start} wires the node: journal schema, the {@link TableTask} sharding (role
+ * {@code synctool}, remember-entities in the journal) and the {@link TaskRegistry} singleton.
+ *
+ * <p>Every request completes with a clear {@link SyncTaskException} when it is refused: unknown table, memory-mode
+ * table, bad mode, unwritable destination, no collector on a leader's machine, duplicate task, no such task.
+ */
+public final class SyncTasks {
+
+  private final ActorSystem<?> system;
+  private final SyncEnvironment env;
+  private final SyncSettings settings;
+  private final RowSource rows;
+  private final ActorRef<TaskRegistry.Command> registry;
+  private final Executor blocking;
+
+  private SyncTasks(ActorSystem<?> system, SyncEnvironment env, SyncSettings settings, RowSource rows,
+      ActorRef<TaskRegistry.Command> registry) {
+    this.system = system;
+    this.env = env;
+    this.settings = settings;
+    this.rows = rows;
+    this.registry = registry;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
+  }
+
+  /**
+   * Starts table tasks on this node (call once per ActorSystem, on every {@code synctool} node, after the node
+   * joined or is joining the cluster). Creates the journal schema first when configured.
+   */
+  public static SyncTasks start(ActorSystem<?> system, SyncEnvironment env) {
+    SyncSettings settings = SyncSettings.fromConfig(system.settings().config());
+    JournalSchema.ensure(system, settings.askTimeout().multipliedBy(4));
+    RowSource rows = env.rowSource().apply(system);
+    ActorRef<TaskRegistry.Command> registry = ClusterSingleton.get(system).init(
+        SingletonActor.of(TaskRegistry.create(), "offsync-task-registry")
+            .withSettings(ClusterSingletonSettings.create(system).withRole(settings.role())));
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system)
+        .withRole(settings.role())
+        .withRememberEntities(true)
+        .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced());
+    ClusterSharding.get(system).init(
+        Entity.of(TableTask.TYPE_KEY, ec -> TableTask.create(ec.getEntityId(), env, settings, rows,
+                registry))
+            .withSettings(sharding));
+    return new SyncTasks(system, env, settings, rows, registry);
+  }
+
+  /**
+   * Creates the task of {@code spec}: checks the spec, resolves the table in ZooKeeper, refuses memory tables,
+   * checks the destination is writable and that every partition leader's machine has a live collector, then
+   * creates the {@link TableTask}.
+   */
+  public CompletionStage<Done> create(TaskSpec spec) {
+    return CompletableFuture.supplyAsync(() -> plan(spec), blocking)
+        .thenCompose(create -> ClusterSharding.get(system)
+            .entityRefFor(TableTask.TYPE_KEY, spec.key())
+            .<Done>askWithStatus(replyTo -> new TableTask.Create(create.spec(), create.tid(), create.partitions(),
+                replyTo), settings.askTimeout()))
+        .handle(SyncTasks::refusal);
+  }
+
+  private TableTask.Create plan(TaskSpec spec) {
+    try {
+      spec.validate();
+    } catch (IllegalArgumentException e) {
+      throw new SyncTaskException(e.getMessage());
+    }
+    NS.TableInfo info = env.metadata().find(spec.db(), spec.table()).orElseThrow(() -> new SyncTaskException(
+        "table " + spec.key() + " does not exist in OpenMLDB; check the database and table name"));
+    Common.StorageMode storage = info.getStorageMode();
+    if (storage != Common.StorageMode.kSSD && storage != Common.StorageMode.kHDD) {
+      throw new SyncTaskException("table " + spec.key() + " is a " + storage + " table: only SSD and HDD tables"
+          + " can be synced (memory-mode tables have no disk snapshot to read)");
+    }
+    Map<Integer, Long> lastSeq = new HashMap<>();
+    try {
+      FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
+      Path dest = new Path(spec.dest());
+      CommitOps.checkWritable(fs, dest);
+      for (FileStatus st : listOrEmpty(fs, dest)) {
+        for (NS.TablePartition p : info.getTablePartitionList()) {
+          OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
+          if (seq.isPresent()) {
+            lastSeq.merge(p.getPid(), seq.getAsLong(), Math::max);
+          }
+        }
+      }
+    } catch (DestinationException e) {
+      throw new SyncTaskException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new SyncTaskException("destination " + spec.dest() + " cannot be listed: " + e.getMessage(), e);
+    }
+    List<TableTask.Partition> partitions = new ArrayList<>();
+    for (NS.TablePartition p : info.getTablePartitionList()) {
+      String host;
+      try {
+        host = TableMetadata.host(TableMetadata.leaderEndpoint(info, p.getPid()));
+      } catch (RuntimeException e) {
+        throw new SyncTaskException("partition " + p.getPid() + " of " + spec.key() + " has no leader: "
+            + e.getMessage(), e);
+      }
+      Optional<String> refused = rows.unavailable(host);
+      if (refused.isPresent()) {
+        throw new SyncTaskException("cannot sync partition " + p.getPid() + " of " + spec.key() + ": "
+            + refused.get());
+      }
+      partitions.add(new TableTask.Partition(p.getPid(), lastSeq.containsKey(p.getPid())
+          ? lastSeq.get(p.getPid()) + 1 : 0));
+    }
+    partitions.sort(Comparator.comparingInt(TableTask.Partition::pid));
+    return new TableTask.Create(spec, info.getTid(), partitions, null);
+  }
+
+  private static FileStatus[] listOrEmpty(FileSystem fs, Path dir) throws IOException {
+    try {
+      return fs.listStatus(dir);
+    } catch (FileNotFoundException e) {
+      return new FileStatus[0];
+    }
+  }
+
+  /** Deletes the task of {@code db.table}: its subtasks stop, committed files stay. */
+  public CompletionStage<Done> delete(String db, String table) {
+    return send(db, table, TableTask.Delete::new);
+  }
+
+  /** Pauses every subtask of {@code db.table} (journaled: stays paused across restarts). */
+  public CompletionStage<Done> pause(String db, String table) {
+    return send(db, table, TableTask.Pause::new);
+  }
+
+  /** Resumes a paused task from its journaled positions. */
+  public CompletionStage<Done> resume(String db, String table) {
+    return send(db, table, TableTask.Resume::new);
+  }
+
+  private CompletionStage<Done> send(String db, String table,
+      java.util.function.Function<ActorRef<StatusReply<Done>>, TableTask.Command> message) {
+    return ClusterSharding.get(system)
+        .entityRefFor(TableTask.TYPE_KEY, TaskSpec.key(db, table))
+        .<Done>askWithStatus(message::apply, settings.askTimeout())
+        .handle(SyncTasks::refusal);
+  }
+
+  /** The keys ({@code db.table}) of every existing task, sorted. */
+  public CompletionStage<List<String>> tasks() {
+    return AskPattern.<TaskRegistry.Command, TaskRegistry.Tasks>ask(registry, TaskRegistry.ListTasks::new,
+            settings.askTimeout(), system.scheduler())
+        .thenApply(TaskRegistry.Tasks::keys);
+  }
+
+  /** The status of every subtask of every task, ordered by tid and pid. */
+  public CompletionStage<List<SubtaskStatus>> status() {
+    return tasks().thenCompose(keys -> {
+      List<CompletableFuture<TaskStatus>> asks = new ArrayList<>();
+      for (String key : keys) {
+        asks.add(ClusterSharding.get(system)
+            .entityRefFor(TableTask.TYPE_KEY, key)
+            .<TaskStatus>ask(TableTask.GetStatus::new, settings.askTimeout())
+            .toCompletableFuture());
+      }
+      return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
+        List<SubtaskStatus> all = new ArrayList<>();
+        asks.forEach(a -> all.addAll(a.join().subtasks()));
+        all.sort(Comparator.comparingInt(SubtaskStatus::tid).thenComparingInt(SubtaskStatus::pid));
+        return all;
+      });
+    });
+  }
+
+  /** The status of one task; empty when it does not exist. */
+  public CompletionStage<TaskStatus> status(String db, String table) {
+    return ClusterSharding.get(system)
+        .entityRefFor(TableTask.TYPE_KEY, TaskSpec.key(db, table))
+        .ask(TableTask.GetStatus::new, settings.askTimeout());
+  }
+
+  private static Done refusal(Done done, Throwable failure) {
+    if (failure == null) {
+      return done;
+    }
+    Throwable t = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (t instanceof SyncTaskException e) {
+      throw e;
+    }
+    if (t instanceof StatusReply.ErrorMessage e) {
+      throw new SyncTaskException(e.getMessage());
+    }
+    throw new SyncTaskException("request failed: " + t.getMessage(), t);
+  }
+}

@@ -1,0 +1,206 @@
+package io.offsync.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.offsync.collector.RowPack;
+import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.protocol.zk.TableMetadata;
+import io.offsync.sink.OutputFormat;
+import io.offsync.sink.RollPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.test.TestingServer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The subtask state machine and commit protocol against a real local file system, real ZooKeeper metadata and
+ * the in-memory journal of the persistence testkit (which also round-trips every event through Jackson CBOR).
+ * Rows come from {@link RowFeed}, a source of real OpenMLDB-encoded rows that resumes from any position; the
+ * collector itself is exercised by the end-to-end tests.
+ */
+@ExtendWith(LogCapturingExtension.class)
+class SubtaskTest {
+
+  private static final int TID = 7;
+  private static final int ROWS = 600;
+
+  private static TestingServer zkServer;
+  private static CuratorFramework zk;
+  private static TableMetadata metadata;
+  private static ActorTestKit kit;
+  private static SyncSettings settings;
+  private static final AtomicInteger incarnations = new AtomicInteger();
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    zkServer = new TestingServer(true);
+    zk = CuratorFrameworkFactory.newClient(zkServer.getConnectString(), new ExponentialBackoffRetry(100, 3));
+    zk.start();
+    metadata = new TableMetadata(zk, "/openmldb");
+    zk.create().creatingParentsIfNeeded().forPath(metadata.layout().tableInfo(TID), RowFeed.table(TID).toByteArray());
+    kit = ActorTestKit.create("SubtaskTest", PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.parseString("""
+            offsync.sync {
+              init-timeout = 1 s
+              retry { min-backoff = 20 ms, max-backoff = 100 ms, max-retries = 3 }
+              restart { min-backoff = 20 ms, max-backoff = 100 ms }
+            }
+            """))
+        .withFallback(ConfigFactory.load()));
+    settings = SyncSettings.fromConfig(kit.system().settings().config());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    kit.shutdownTestKit();
+    metadata.close();
+    zk.close();
+    zkServer.close();
+  }
+
+  private SubtaskSpec spec(int mode, OutputFormat format) {
+    TaskSpec task = new TaskSpec("db1", "t1", mode, 0, tmp.resolve("dest").toUri().toString(), format,
+        new RollPolicy(2_000, Duration.ofSeconds(60), Duration.ofMillis(300)));
+    return new SubtaskSpec(task, incarnations.incrementAndGet(), TID, 0, 0);
+  }
+
+  private ActorRef<Subtask.Command> spawn(SubtaskSpec spec, RowSource rows, CommitFaults faults,
+      TestProbe<SubtaskStatus> probe) {
+    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows).withFaults(faults);
+    return kit.spawn(Subtask.create(spec, env, settings, rows, probe.getRef()));
+  }
+
+  private static SubtaskStatus awaitState(TestProbe<SubtaskStatus> probe, SubtaskState state) {
+    return probe.fishForMessage(Duration.ofSeconds(20), s -> s.state() == state
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore())
+        .get(0);
+  }
+
+  @Test
+  void fullModeCommitsEveryRowExactlyOnceAndSucceeds() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    spawn(spec, new RowFeed(ROWS, 7, true), CommitFaults.NONE, probe);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertEquals(ROWS, done.rows());
+    assertEquals(new BinlogPosition(ROWS + 1), done.position());
+    assertTrue(done.files() > 3, "small roll size makes several files: " + done.files());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @ParameterizedTest
+  @EnumSource(CommitFaults.Step.class)
+  void aFailedCommitStepIsRetriedWithoutLossOrDuplicates(CommitFaults.Step step) throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    AtomicInteger thrown = new AtomicInteger();
+    CommitFaults faults = (at, tid, pid, seq) -> {
+      if (at == step && seq == 2 && thrown.getAndIncrement() == 0) {
+        throw new IllegalStateException("injected fault at " + at);
+      }
+    };
+    spawn(spec, new RowFeed(ROWS, 7, true), faults, probe);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertTrue(thrown.get() > 0, "the fault fired");
+    assertEquals(ROWS, done.rows());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @ParameterizedTest
+  @EnumSource(CommitFaults.Step.class)
+  void aSubtaskThatDiesBetweenStepsRecoversFromItsJournal(CommitFaults.Step step) throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.PARQUET);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    CompletableFuture<Void> halted = new CompletableFuture<>();
+    CommitFaults dieAtSeq3 = (at, tid, pid, seq) -> {
+      if (at == step && seq == 3) {
+        halted.complete(null);
+        throw new CommitFaults.Halt("simulated crash at " + at);
+      }
+    };
+    ActorRef<Subtask.Command> first = spawn(spec, new RowFeed(ROWS, 7, true), dieAtSeq3, probe);
+    halted.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    kit.stop(first);
+    TestProbe<SubtaskStatus> probe2 = kit.createTestProbe();
+    spawn(spec, new RowFeed(ROWS, 7, true), CommitFaults.NONE, probe2);
+    SubtaskStatus done = awaitState(probe2, SubtaskState.SUCCESS);
+    assertEquals(ROWS, done.rows());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @Test
+  void aSourceThatKeepsFailingEndsFailedWithTheReason() {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    RowSource broken = r -> CompletableFuture.failedFuture(new IllegalStateException("collector on " + r.host()
+        + " refused: disk on fire"));
+    spawn(spec, broken, CommitFaults.NONE, probe);
+    awaitState(probe, SubtaskState.REASSIGNING);
+    SubtaskStatus failed = awaitState(probe, SubtaskState.FAILED);
+    assertTrue(failed.reason().contains("disk on fire"), failed.reason());
+    assertTrue(failed.reason().contains("gave up after 3 retries"), failed.reason());
+  }
+
+  @Test
+  void aStreamThatDeliversNothingIsReopened() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    AtomicInteger opens = new AtomicInteger();
+    RowFeed feed = new RowFeed(ROWS, 7, true);
+    RowSource silentFirst = r -> opens.getAndIncrement() == 0
+        ? CompletableFuture.completedFuture(Source.<RowPack>never().mapMaterializedValue(m -> org.apache.pekko.NotUsed.getInstance()))
+        : feed.open(r);
+    spawn(spec, silentFirst, CommitFaults.NONE, probe);
+    awaitState(probe, SubtaskState.REASSIGNING);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertEquals(2, opens.get());
+    assertEquals(ROWS, done.rows());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @Test
+  void pauseStopsReadingAndResumeContinuesFromTheJournal() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    RowFeed feed = new RowFeed(ROWS, 7, false);
+    ActorRef<Subtask.Command> subtask = spawn(spec, feed, CommitFaults.NONE, probe);
+    awaitState(probe, SubtaskState.RUNNING);
+    subtask.tell(Subtask.Pause.INSTANCE);
+    awaitState(probe, SubtaskState.PAUSED);
+    subtask.tell(Subtask.Resume.INSTANCE);
+    awaitState(probe, SubtaskState.RUNNING);
+    TestProbe<SubtaskStatus> asked = kit.createTestProbe();
+    asked.awaitAssert(Duration.ofSeconds(20), () -> {
+      subtask.tell(new Subtask.GetStatus(asked.getRef()));
+      assertEquals(ROWS, asked.receiveMessage().rows());
+      return null;
+    });
+    kit.stop(subtask);
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+}

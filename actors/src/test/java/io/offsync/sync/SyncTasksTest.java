@@ -1,0 +1,289 @@
+package io.offsync.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.openmldb.NS;
+import io.offsync.protocol.zk.TableMetadata;
+import io.offsync.sink.OutputFormat;
+import io.offsync.sink.RollPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.test.TestingServer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Table tasks through the {@link SyncTasks} facade on a real one-node Pekko cluster (role synctool) with the
+ * H2 file journal, real ZooKeeper metadata and a local file system destination; rows come from {@link RowFeed}.
+ * Covers the refusals, mode 0 completion, delete and recreate, pause and resume, and crash recovery: the whole
+ * ActorSystem terminated at each step of the commit protocol and started again on the same H2 file.
+ */
+@ExtendWith(LogCapturingExtension.class)
+class SyncTasksTest {
+
+  private static final int ROWS = 400;
+
+  private static TestingServer zkServer;
+  private static CuratorFramework zk;
+  private static TableMetadata metadata;
+  private static final AtomicInteger tids = new AtomicInteger(100);
+
+  @TempDir Path tmp;
+  private final List<ActorSystem<Void>> systems = new ArrayList<>();
+
+  @BeforeAll
+  static void startZooKeeper() throws Exception {
+    zkServer = new TestingServer(true);
+    zk = CuratorFrameworkFactory.newClient(zkServer.getConnectString(), new ExponentialBackoffRetry(100, 3));
+    zk.start();
+    metadata = new TableMetadata(zk, "/openmldb");
+  }
+
+  @AfterAll
+  static void stopZooKeeper() throws Exception {
+    metadata.close();
+    zk.close();
+    zkServer.close();
+  }
+
+  @AfterEach
+  void stopSystems() throws Exception {
+    for (ActorSystem<Void> s : systems) {
+      s.terminate();
+      s.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static NS.TableInfo register(String table, int partitions, Common.StorageMode storage) throws Exception {
+    return register(RowFeed.table("db1", table, tids.incrementAndGet(), partitions, storage));
+  }
+
+  private static NS.TableInfo register(NS.TableInfo info) throws Exception {
+    zk.create().creatingParentsIfNeeded().forPath(metadata.layout().tableInfo(info.getTid()), info.toByteArray());
+    return info;
+  }
+
+  private ActorSystem<Void> node() {
+    Config config = JournalConfig.h2(tmp.resolve("journal"))
+        .withFallback(ConfigFactory.parseString("""
+            pekko {
+              actor.provider = cluster
+              remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
+              cluster.roles = [synctool]
+              cluster.jmx.multi-mbeans-in-same-jvm = on
+              coordinated-shutdown.exit-jvm = off
+            }
+            offsync.sync {
+              init-timeout = 2 s
+              retry { min-backoff = 20 ms, max-backoff = 200 ms, max-retries = 5 }
+              restart { min-backoff = 20 ms, max-backoff = 200 ms }
+            }
+            """))
+        .withFallback(ConfigFactory.load());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "SyncTasksTest", config);
+    systems.add(system);
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("node not Up");
+      }
+      sleep(50);
+    }
+    return system;
+  }
+
+  private SyncTasks start(ActorSystem<Void> system, RowSource rows, CommitFaults faults) {
+    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows).withFaults(faults);
+    return SyncTasks.start(system, env);
+  }
+
+  private TaskSpec spec(NS.TableInfo t, int mode, OutputFormat format) {
+    return new TaskSpec(t.getDb(), t.getName(), mode, 0, dest(t).toUri().toString(), format,
+        new RollPolicy(3_000, Duration.ofSeconds(60), Duration.ofMillis(300)));
+  }
+
+  private Path dest(NS.TableInfo t) {
+    return tmp.resolve("dest-" + t.getName());
+  }
+
+  private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static String refusal(java.util.concurrent.CompletionStage<?> stage) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> stage.toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof SyncTaskException, "refusals are SyncTaskExceptions: " + e.getCause());
+    return e.getCause().getMessage();
+  }
+
+  /** Polls status until {@code done} holds for the subtasks of {@code table}. */
+  private static List<SubtaskStatus> awaitStatus(SyncTasks tasks, String table,
+      java.util.function.Predicate<List<SubtaskStatus>> done) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<SubtaskStatus> last = List.of();
+    while (System.nanoTime() < deadline) {
+      try {
+        last = await(tasks.status()).stream().filter(s -> s.table().equals(table)).toList();
+        if (done.test(last)) {
+          return last;
+        }
+      } catch (ExecutionException e) {
+        // the registry or an entity is still starting
+      }
+      sleep(100);
+    }
+    throw new AssertionError("status of " + table + " never reached the expected state; last: " + last);
+  }
+
+  private void assertExactlyOnce(NS.TableInfo t, int partitions, int copies) throws Exception {
+    for (int pid = 0; pid < partitions; pid++) {
+      List<Long> want = new ArrayList<>();
+      for (int c = 0; c < copies; c++) {
+        want.addAll(RowFeed.ids(pid, ROWS));
+      }
+      DestFiles.assertExactlyOnce(dest(t), t.getTid(), pid, want);
+    }
+  }
+
+  @Test
+  void createRefusesWhatCannotBeSynced() throws Exception {
+    NS.TableInfo memory = register("mem", 1, Common.StorageMode.kMemory);
+    NS.TableInfo disk = register("disk", 1, Common.StorageMode.kHDD);
+    RowFeed feed = new RowFeed(ROWS, 10, false);
+    RowSource deadHost = new RowSource() {
+      @Override
+      public java.util.concurrent.CompletionStage<org.apache.pekko.stream.javadsl.Source<io.offsync.collector.RowPack,
+          org.apache.pekko.NotUsed>> open(OpenRequest request) {
+        return feed.open(request);
+      }
+
+      @Override
+      public java.util.Optional<String> unavailable(String host) {
+        return host.equals("10.9.9.9") ? java.util.Optional.of("no live collector on host " + host)
+            : java.util.Optional.empty();
+      }
+    };
+    SyncTasks tasks = start(node(), deadHost, CommitFaults.NONE);
+
+    assertTrue(refusal(tasks.create(new TaskSpec("db1", "nope", 0, 0, tmp.toUri().toString(), OutputFormat.CSV,
+        RollPolicy.DEFAULT))).contains("table db1.nope does not exist"));
+    assertTrue(refusal(tasks.create(spec(memory, 0, OutputFormat.CSV)))
+        .contains("only SSD and HDD tables can be synced"));
+    assertTrue(refusal(tasks.create(spec(disk, 3, OutputFormat.CSV))).contains("mode must be 0"));
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    assertTrue(refusal(tasks.create(new TaskSpec("db1", "disk", 0, 0, file.toUri().toString(), OutputFormat.CSV,
+        RollPolicy.DEFAULT))).contains("is a file, not a directory"));
+    NS.TableInfo far = register(RowFeed.table("db1", "far", tids.incrementAndGet(), 2, Common.StorageMode.kSSD,
+        "10.9.9.9"));
+    assertTrue(refusal(tasks.create(spec(far, 0, OutputFormat.CSV)))
+        .contains("no live collector on host 10.9.9.9"));
+
+    await(tasks.create(spec(disk, 2, OutputFormat.CSV)));
+    assertTrue(refusal(tasks.create(spec(disk, 2, OutputFormat.CSV))).contains("already exists"));
+    assertTrue(refusal(tasks.delete("db1", "nope")).contains("no sync task for db1.nope"));
+    await(tasks.delete("db1", "disk"));
+  }
+
+  @Test
+  void fullSyncCommitsEveryPartitionExactlyOnceAndThenRemovesTheTask() throws Exception {
+    NS.TableInfo t = register("full", 3, Common.StorageMode.kSSD);
+    RowFeed feed = new RowFeed(ROWS, 9, true);
+    SyncTasks tasks = start(node(), feed, CommitFaults.NONE);
+    await(tasks.create(spec(t, TaskSpec.MODE_FULL, OutputFormat.PARQUET)));
+    awaitStatus(tasks, "full", List::isEmpty);
+    assertExactlyOnce(t, 3, 1);
+    assertEquals(List.of(), await(tasks.tasks()));
+  }
+
+  @Test
+  void deleteKeepsCommittedFilesAndARecreatedTaskStartsFreshWithoutOverwriting() throws Exception {
+    NS.TableInfo t = register("again", 2, Common.StorageMode.kSSD);
+    RowFeed feed = new RowFeed(ROWS, 9, false);
+    SyncTasks tasks = start(node(), feed, CommitFaults.NONE);
+    await(tasks.create(spec(t, TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV)));
+    awaitStatus(tasks, "again", s -> s.size() == 2 && s.stream().allMatch(x -> x.rows() == ROWS));
+    await(tasks.delete("db1", "again"));
+    awaitStatus(tasks, "again", List::isEmpty);
+    assertExactlyOnce(t, 2, 1);
+
+    await(tasks.create(spec(t, TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV)));
+    List<SubtaskStatus> second = awaitStatus(tasks, "again",
+        s -> s.size() == 2 && s.stream().allMatch(x -> x.rows() == ROWS && x.state() == SubtaskState.RUNNING));
+    assertTrue(second.stream().allMatch(s -> s.incarnation() == 2), "second incarnation: " + second);
+    await(tasks.pause("db1", "again"));
+    awaitStatus(tasks, "again", s -> s.stream().allMatch(x -> x.state() == SubtaskState.PAUSED));
+    await(tasks.resume("db1", "again"));
+    awaitStatus(tasks, "again", s -> s.stream().allMatch(x -> x.state() == SubtaskState.RUNNING));
+    await(tasks.delete("db1", "again"));
+    awaitStatus(tasks, "again", List::isEmpty);
+    assertExactlyOnce(t, 2, 2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(CommitFaults.Step.class)
+  void aNodeKilledAtAnyCommitStepRestartsOnTheSameJournalWithExactlyOnceOutput(CommitFaults.Step step)
+      throws Exception {
+    NS.TableInfo t = register("crash" + step.name().toLowerCase(), 3, Common.StorageMode.kSSD);
+    RowFeed feed = new RowFeed(ROWS, 9, true);
+    ActorSystem<Void> first = node();
+    CompletableFuture<Void> crashed = new CompletableFuture<>();
+    CommitFaults crash = (at, tid, pid, seq) -> {
+      if (at == step && pid == 1 && seq == 2) {
+        crashed.complete(null);
+        CompletableFuture.runAsync(first::terminate);
+        throw new CommitFaults.Halt("node killed at " + at);
+      }
+    };
+    SyncTasks tasks = start(first, feed, crash);
+    await(tasks.create(spec(t, TaskSpec.MODE_FULL, OutputFormat.CSV)));
+    crashed.get(30, TimeUnit.SECONDS);
+    first.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(DestFiles.committed(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(dest(t).toUri()), t.getTid(), 1).size() <= 3, "the crash stopped partition 1");
+
+    ActorSystem<Void> second = node();
+    SyncTasks again = start(second, feed, CommitFaults.NONE);
+    awaitStatus(again, t.getName(), List::isEmpty);
+    assertExactlyOnce(t, 3, 1);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
