@@ -10,7 +10,7 @@
 # prints where the files are and how to read them. Then it keeps running until Ctrl-C (or --duration S seconds;
 # --no-wait = stop at once) and stops everything cleanly.
 #
-#   --rows N        rows of the demo table (default 300000; 10% of them in the binlog after the snapshot)
+#   --rows N        rows of the demo table (default 200000; 10% of them in the binlog after the snapshot)
 #   --append N      rows appended to the binlog while the task runs (default 20000)
 #   --duration S    after the demo, keep running S seconds, then stop (default: until Ctrl-C)
 #   --no-wait       stop as soon as the demo is done (for CI and scripts)
@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 home="$offsync_home"
 
-rows=300000; append=20000; duration=-1; timeout=600
+rows=200000; append=20000; duration=-1; timeout=600
 port_base="${OFFSYNC_QUICKSTART_PORT_BASE:-18800}"
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
