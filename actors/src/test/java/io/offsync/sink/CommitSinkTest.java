@@ -339,6 +339,26 @@ class CommitSinkTest {
     assertEquals(0, tmpFileCount(dest));
   }
 
+  /** Downstream that takes no files: the sink stops pulling packs once a finished file waits. */
+  @Test
+  void backpressureStopsReadingWhileFinishedFilesWait() throws Exception {
+    Path dest = newDest();
+    java.util.concurrent.atomic.AtomicInteger pulled = new java.util.concurrent.atomic.AtomicInteger();
+    var queue = Source.from(Streams.wholeRowPacks(0, 1000, 1, Streams::binlog))
+        .map(p -> {
+          pulled.incrementAndGet();
+          return p;
+        })
+        .via(CommitSink.flow(fs, dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
+            NEVER.withMaxBytes(1), 0))
+        .runWith(Sink.queue(), kit.system());
+    Thread.sleep(1500);
+    int files = tmpFileCount(dest);
+    assertTrue(pulled.get() < 100 && files < 100, "pulled " + pulled.get() + " packs, made " + files + " files");
+    assertEquals(0L, queue.pull().toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow().seq());
+    queue.cancel();
+  }
+
   private void awaitTmpFiles(Path dest, int n) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (tmpFileCount(dest) != n) {

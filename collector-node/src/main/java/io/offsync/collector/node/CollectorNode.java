@@ -1,0 +1,169 @@
+package io.offsync.collector.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.offsync.collector.Collector;
+import io.offsync.collector.CollectorDirectory;
+import io.offsync.collector.CollectorSettings;
+import io.offsync.collector.HardLinker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system
+ * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
+ * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper and serves
+ * {@code /status} on the endpoint's port.
+ *
+ * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, pack size larger than
+ * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
+ * the machine's entity moves to a standby collector of the machine if there is one.
+ */
+public final class CollectorNode implements AutoCloseable {
+
+  /** Name of the actor system of every offsync node (collector and synctool form one cluster). */
+  public static final String SYSTEM_NAME = "offsync";
+
+  private static final Logger log = LoggerFactory.getLogger(CollectorNode.class);
+
+  private final ActorSystem<Void> system;
+  private final CollectorRegistration registration;
+  private final ServerBinding binding;
+  private final String endpoint;
+
+  private CollectorNode(ActorSystem<Void> system, CollectorRegistration registration, ServerBinding binding,
+      String endpoint) {
+    this.system = system;
+    this.registration = registration;
+    this.binding = binding;
+    this.endpoint = endpoint;
+  }
+
+  public static void main(String[] args) throws Exception {
+    DataCollectorFlags flags;
+    CollectorNode node;
+    try {
+      flags = DataCollectorFlags.load(Path.of("conf", "data_collector.flags"), args);
+      node = start(flags, HardLinker.FILES);
+    } catch (IllegalArgumentException e) {
+      System.err.println("data_collector: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (Exception e) {
+      log.error("data_collector cannot start", e);
+      System.err.println("data_collector: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    node.system.getWhenTerminated().toCompletableFuture().get();
+    System.exit(0);
+  }
+
+  /** The Pekko configuration the flags make (the flags win over application.conf and reference.conf). */
+  static Config config(DataCollectorFlags flags) {
+    Map<String, Object> c = new HashMap<>();
+    c.put("pekko.actor.provider", "cluster");
+    c.put("pekko.remote.artery.canonical.hostname", flags.clusterHost());
+    c.put("pekko.remote.artery.canonical.port", flags.clusterPort());
+    c.put("pekko.cluster.roles", List.of(Collector.ROLE, CollectorDirectory.hostRole(flags.host())));
+    List<String> seeds = new ArrayList<>();
+    for (String s : flags.seedNodes()) {
+      seeds.add("pekko://" + SYSTEM_NAME + "@" + s);
+    }
+    if (seeds.isEmpty()) {
+      seeds.add("pekko://" + SYSTEM_NAME + "@" + flags.clusterHost() + ":" + flags.clusterPort());
+    }
+    c.put("pekko.cluster.seed-nodes", seeds);
+    c.put("pekko.coordinated-shutdown.exit-jvm", "off");
+    c.put("offsync.collector.datadir", flags.get("collector_datadir"));
+    c.put("offsync.collector.max-pack-size", flags.longValue("max_pack_size", 1));
+    c.put("offsync.collector.hdd-root-path", flags.get("hdd_root_path"));
+    c.put("offsync.collector.ssd-root-path", flags.get("ssd_root_path"));
+    c.put("offsync.collector.tail-poll-interval", flags.longValue("tail_poll_interval_ms", 1) + " ms");
+    c.put("offsync.collector.link-retention", flags.longValue("link_retention_s", 0) + " s");
+    c.put("offsync.collector.verify-crc", flags.booleanValue("verify_crc"));
+    return ConfigFactory.parseMap(c).withFallback(ConfigFactory.load());
+  }
+
+  /** Starts a collector node; {@code linker} makes the hard links (tests inject failures). */
+  public static CollectorNode start(DataCollectorFlags flags, HardLinker linker) throws Exception {
+    for (String ignored : flags.ignored()) {
+      log.warn("flag {} of the original DataCollector has no effect in offsync; it is ignored", ignored);
+    }
+    Config config = config(flags);
+    CollectorSettings settings = CollectorSettings.fromConfig(config).withLinker(linker);
+    settings.checkFrameSize(config);
+    Files.createDirectories(settings.datadir());
+    if (!Files.isWritable(settings.datadir())) {
+      throw new IllegalArgumentException("collector_datadir " + settings.datadir() + " is not writable");
+    }
+    String endpoint = flags.endpoint();
+    CollectorRegistration registration = CollectorRegistration.start(flags.get("zk_cluster"),
+        flags.get("zk_root_path"), Duration.ofMillis(flags.longValue("zk_session_timeout", 1)),
+        flags.get("zk_cert"), endpoint, Duration.ofSeconds(30));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+    try {
+      Collector.init(system, settings);
+      StatusPage status = new StatusPage(system, endpoint, flags.host(), registration);
+      ServerBinding binding = Http.get(system).newServerAt(flags.get("http_bind_host"), flags.httpPort())
+          .bind(status.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "status-unbind",
+          () -> binding.unbind().thenApply(x -> Done.done()));
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "zookeeper-deregister", () -> {
+            try {
+              registration.close();
+            } catch (Exception e) {
+              log.warn("ZooKeeper deregistration failed: {}", e.toString());
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(Done.done());
+          });
+      log.info("data_collector {} of machine {} started: cluster {}, status http://{}:{}/status, registered {}",
+          endpoint, flags.host(), system.address(), flags.get("http_bind_host"),
+          binding.localAddress().getPort(), registration.path());
+      return new CollectorNode(system, registration, binding, endpoint);
+    } catch (Exception e) {
+      system.terminate();
+      registration.close();
+      throw e;
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public CollectorRegistration registration() {
+    return registration;
+  }
+
+  /** The port the status page listens on. */
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  /** Leaves the cluster gracefully (the entity hands off to a standby) and stops. */
+  @Override
+  public void close() throws Exception {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason())
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,353 @@
+package io.offsync.collector.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.offsync.collector.Collector;
+import io.offsync.collector.CollectorDirectory;
+import io.offsync.collector.HardLinker;
+import io.offsync.collector.RowPack;
+import io.offsync.protocol.log.LogReader;
+import io.offsync.protocol.log.LogRecord;
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.protocol.position.Position;
+import io.offsync.protocol.position.SnapshotPosition;
+import java.io.RandomAccessFile;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.curator.test.TestingServer;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SourceRef;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streams of real tablet partitions (testkit fixture: RocksDB checkpoint + binlog files) through a collector node
+ * (real ZooKeeper, Pekko cluster on 127.0.0.1) to a client node, over a SourceRef.
+ */
+@ExtendWith(LogCapturingExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CollectorStreamTest {
+
+  static final int PACK = 4096;
+  static final String MACHINE = "machine-1";
+  static final String OTHER_MACHINE = "machine-2";
+
+  @TempDir static Path tmp;
+  TestingServer zk;
+  CollectorNode collector;
+  CollectorNode crossDevice;
+  ActorSystem<Void> client;
+  Tablet tablet;
+  Tablet bigRows;
+  Tablet corrupt;
+  Tablet otherMachine;
+
+  @BeforeAll
+  void start() throws Exception {
+    zk = new TestingServer(true);
+    Path root = Files.createDirectories(tmp.resolve("hdd"));
+    Path otherRoot = Files.createDirectories(tmp.resolve("hdd-2"));
+    tablet = Tablet.create(root, 11, 2, 300, 40);
+    bigRows = Tablet.create(root, 12, 1, 0, 0);
+    corrupt = Tablet.create(root, 13, 1, 0, 60);
+    otherMachine = Tablet.create(otherRoot, 14, 1, 50, 5);
+    collector = TestNodes.collector(zk.getConnectString(), MACHINE, tmp.resolve("datadir"), root, PACK, null,
+        HardLinker.FILES);
+    HardLinker exdev = (link, existing) -> {
+      throw new FileSystemException(existing.toString(), link.toString(), "Invalid cross-device link");
+    };
+    crossDevice = TestNodes.collector(zk.getConnectString(), OTHER_MACHINE, tmp.resolve("datadir-2"), otherRoot,
+        PACK, TestNodes.seedOf(collector), exdev);
+    client = TestNodes.client(collector);
+    TestNodes.awaitUp(client, 3);
+    TestNodes.awaitUp(collector.system(), 3);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (client != null) {
+      client.terminate();
+      client.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    for (CollectorNode n : new CollectorNode[] {crossDevice, collector}) {
+      if (n != null) {
+        n.close();
+      }
+    }
+    for (Tablet t : new Tablet[] {tablet, bigRows, corrupt, otherMachine}) {
+      if (t != null) {
+        t.close();
+      }
+    }
+    if (zk != null) {
+      zk.close();
+    }
+  }
+
+  private List<RowPack> readAll(Tablet t, int pid, int mode, Position from, String subtask) throws Exception {
+    SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, t.tid(), pid, mode, 0, from, t.tableInfoBytes(),
+        subtask).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return ref.getSource().runWith(Sink.seq(), client).toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  private static List<String> hex(List<byte[]> rows) {
+    return rows.stream().map(r -> HexFormat.of().formatHex(r)).toList();
+  }
+
+  private static List<String> sorted(List<String> rows) {
+    return rows.stream().sorted().toList();
+  }
+
+  @Test
+  void modeZeroStreamsTheSnapshotThenTheBinlogThenCompletes() throws Exception {
+    assertTrue(CollectorDirectory.hasLiveCollector(client, MACHINE));
+    List<RowPack> packs = readAll(tablet, 0, 0, Position.start(), "full-0");
+    List<byte[]> rows = TestNodes.rows(packs, PACK);
+    assertEquals(tablet.expectedRows(0), sorted(tablet.decode(rows)));
+    assertTrue(packs.size() >= 4, "the pack limit splits the stream: " + packs.size() + " packs");
+    boolean inBinlog = false;
+    int snapshotRows = 0;
+    for (RowPack p : packs) {
+      if (p.next() instanceof BinlogPosition) {
+        if (!inBinlog) {
+          snapshotRows += TestNodes.rows(List.of(p), PACK).size();
+        }
+        inBinlog = true;
+      } else {
+        assertFalse(inBinlog, "no snapshot position after the hand-over");
+        assertInstanceOf(SnapshotPosition.class, p.next());
+        snapshotRows += TestNodes.rows(List.of(p), PACK).size();
+      }
+    }
+    assertEquals(tablet.snapshotRowCount(0), snapshotRows, "the hand-over pack closes the snapshot rows");
+    assertEquals(new BinlogPosition(tablet.lastLogIndex(0) + 1), packs.get(packs.size() - 1).next());
+  }
+
+  @Test
+  void reopeningAtAnyPositionYieldsTheRemainderWithoutGapOrRepeat() throws Exception {
+    List<RowPack> packs = readAll(tablet, 1, 0, Position.start(), "resume-1");
+    List<String> all = hex(TestNodes.rows(packs, PACK));
+    assertEquals(tablet.expectedRows(1), sorted(tablet.decode(TestNodes.rows(packs, PACK))));
+    int checkedSnapshot = 0;
+    int checkedBinlog = 0;
+    for (int i = 0; i < packs.size() - 1; i += Math.max(1, packs.size() / 7)) {
+      Position at = packs.get(i).next();
+      if (at == null) {
+        continue;
+      }
+      int done = TestNodes.rows(packs.subList(0, i + 1), PACK).size();
+      List<String> rest = hex(TestNodes.rows(readAll(tablet, 1, 0, at, "resume-1"), PACK));
+      assertEquals(all.subList(done, all.size()), rest, "reopened at " + at);
+      if (at instanceof SnapshotPosition) {
+        checkedSnapshot++;
+      } else {
+        checkedBinlog++;
+      }
+    }
+    assertTrue(checkedSnapshot >= 2 && checkedBinlog >= 1,
+        "positions checked: snapshot " + checkedSnapshot + ", binlog " + checkedBinlog);
+  }
+
+  @Test
+  void continuousModeSeesAppendsAcrossRollAndPurge() throws Exception {
+    Tablet t = Tablet.create(tmp.resolve("hdd"), 15, 1, 30, 10);
+    try {
+      SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, t.tid(), 0, 2, 0, Position.start(),
+          t.tableInfoBytes(), "tail-15").toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ConcurrentLinkedQueue<RowPack> got = new ConcurrentLinkedQueue<>();
+      UniqueKillSwitch kill = ref.getSource().viaMat(KillSwitches.single(), Keep.right())
+          .to(Sink.foreach(got::add)).run(client);
+      List<String> expected = new ArrayList<>(t.expectedRows(0));
+      awaitRows(t, got, expected);
+
+      List<String> appended = t.put(25);
+      long appendedAt = System.nanoTime();
+      expected.addAll(appended);
+      awaitRows(t, got, expected);
+      long latencyMs = (System.nanoTime() - appendedAt) / 1_000_000;
+      assertTrue(latencyMs < 2000, "append to pack took " + latencyMs + " ms");
+
+      t.rollBinlog(0);
+      expected.addAll(t.put(25));
+      awaitRows(t, got, expected);
+
+      t.snapshot(0);
+      t.rollBinlog(0);
+      expected.addAll(t.put(10));
+      int purged = t.purgeBinlogs(0);
+      assertTrue(purged > 0, "the tablet purged old binlog files");
+      expected.addAll(t.put(25));
+      awaitRows(t, got, expected);
+      List<String> tail = t.decode(TestNodes.rows(new ArrayList<>(got), PACK));
+      assertEquals(expected.subList(expected.size() - 85, expected.size()),
+          tail.subList(tail.size() - 85, tail.size()), "appended rows arrive in binlog order");
+      kill.shutdown();
+    } finally {
+      t.close();
+    }
+  }
+
+  private static void awaitRows(Tablet t, ConcurrentLinkedQueue<RowPack> got, List<String> expected)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<String> rows = List.of();
+    while (System.nanoTime() < deadline) {
+      rows = t.decode(TestNodes.rows(new ArrayList<>(got), PACK));
+      if (rows.size() >= expected.size()) {
+        break;
+      }
+      Thread.sleep(5);
+    }
+    assertEquals(sorted(expected), sorted(rows));
+  }
+
+  @Test
+  void linksAreReleasedOnceNoSubtaskCanNeedThem() throws Exception {
+    Tablet t = Tablet.create(tmp.resolve("hdd"), 16, 1, 40, 10);
+    try {
+      Path partition = tmp.resolve("datadir").resolve("16-0");
+      List<RowPack> packs = readAll(t, 0, 0, Position.start(), "release-16");
+      assertEquals(t.expectedRows(0), sorted(t.decode(TestNodes.rows(packs, PACK))));
+      assertEquals(1, snapshotLinks(partition).size(), "the snapshot stays linked after the stream: "
+          + "the subtask may resume in it");
+      Position inBinlog = packs.get(packs.size() - 1).next();
+      assertInstanceOf(BinlogPosition.class, inBinlog);
+      assertEquals(List.of(), TestNodes.rows(readAll(t, 0, 0, inBinlog, "release-16"), PACK));
+      assertEquals(List.of(), snapshotLinks(partition), "a stream opened past the snapshot releases it");
+      assertTrue(Files.isDirectory(partition.resolve("binlog")));
+
+      ClusterSharding.get(client).entityRefFor(Collector.TYPE_KEY, MACHINE)
+          .tell(new Collector.Release(t.tid(), 0, "release-16", null));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (Files.exists(partition) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertFalse(Files.exists(partition), "a finished subtask's links are removed");
+    } finally {
+      t.close();
+    }
+  }
+
+  private static List<Path> snapshotLinks(Path partition) throws Exception {
+    try (Stream<Path> s = Files.list(partition)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("snapshot-")).toList();
+    }
+  }
+
+  @Test
+  void rowsLargerThanAPackAreSplitAndReassembled() throws Exception {
+    List<String> big = bigRows.putBig(PACK * 3 + 17, 100, PACK, PACK - 1, 9000, 10);
+    List<RowPack> packs = readAll(bigRows, 0, 0, Position.start(), "big-12");
+    assertEquals(big, bigRows.decode(TestNodes.rows(packs, PACK)));
+    assertTrue(packs.stream().anyMatch(p -> p.next() == null), "a row larger than a pack travels in parts");
+  }
+
+  @Test
+  void corruptBinlogRecordFailsTheStreamNamingFileAndOffset() throws Exception {
+    corrupt.rollBinlog(0);
+    corrupt.put(10);
+    Path file;
+    long offset;
+    try (Stream<Path> files = Files.list(corrupt.binlogDir(0))) {
+      file = files.filter(f -> f.toString().endsWith(".log")).sorted().findFirst().orElseThrow();
+    }
+    try (LogReader reader = new LogReader(file, 0, true)) {
+      reader.readRecord();
+      LogRecord second = reader.readRecord();
+      offset = ((LogRecord.Full) second).offset();
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(offset + 12);
+      int b = raf.read();
+      raf.seek(offset + 12);
+      raf.write(b ^ 0x5a);
+    }
+    SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, corrupt.tid(), 0, 0, 0, Position.start(),
+        corrupt.tableInfoBytes(), "crc-13").toCompletableFuture().get(30, TimeUnit.SECONDS);
+    List<RowPack> before = new ArrayList<>();
+    ExecutionException e = assertThrowsExecution(() -> ref.getSource().runWith(Sink.foreach(before::add), client)
+        .toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertTrue(TestNodes.rows(before, PACK).size() <= 1, "no row after the corrupt record is sent");
+    String msg = e.getCause().getMessage();
+    assertTrue(msg.contains(file.getFileName().toString()), msg);
+    assertTrue(msg.contains(String.valueOf(offset)), msg);
+    assertTrue(msg.toLowerCase().contains("crc"), msg);
+  }
+
+  @Test
+  void missingPartitionIsRefused() throws Exception {
+    ExecutionException e = assertThrowsExecution(() -> readAll(tablet, 7, 0, Position.start(), "missing"));
+    String msg = e.getCause().getMessage();
+    assertTrue(msg.contains("11_7") && msg.contains("not found under"), msg);
+  }
+
+  @Test
+  void memoryTableIsRefused() throws Exception {
+    byte[] memory = tablet.tableInfo().toBuilder().setStorageMode(Common.StorageMode.kMemory).build()
+        .toByteArray();
+    ExecutionException e = assertThrowsExecution(() -> TestNodes.open(client, MACHINE, tablet.tid(), 0, 0, 0,
+        Position.start(), memory, "memory").toCompletableFuture().get(30, TimeUnit.SECONDS));
+    String msg = e.getCause().getMessage();
+    assertTrue(msg.contains("memory table"), msg);
+  }
+
+  @Test
+  void crossDeviceDatadirIsRefusedNamingBothPaths() throws Exception {
+    ExecutionException e = assertThrowsExecution(() -> TestNodes.open(client, OTHER_MACHINE, otherMachine.tid(), 0,
+        0, 0, Position.start(), otherMachine.tableInfoBytes(), "exdev").toCompletableFuture()
+        .get(30, TimeUnit.SECONDS));
+    String msg = e.getCause().getMessage();
+    assertTrue(msg.contains("collector_datadir must be on the same filesystem as " + tmp.resolve("hdd-2")), msg);
+    assertTrue(msg.contains(tmp.resolve("datadir-2").toString()), msg);
+  }
+
+  @Test
+  void machineWithoutCollectorIsRefusedClearly() {
+    assertFalse(CollectorDirectory.hasLiveCollector(client, "machine-9"));
+    assertTrue(CollectorDirectory.refusal("machine-9").contains("no live collector on host machine-9"));
+  }
+
+  interface Call {
+    Object run() throws Exception;
+  }
+
+  private static ExecutionException assertThrowsExecution(Call call) {
+    try {
+      Object r = call.run();
+      fail("expected a failure, got " + r);
+      return null;
+    } catch (ExecutionException e) {
+      assertNotNull(e.getCause().getMessage());
+      return e;
+    } catch (CompletionException e) {
+      return new ExecutionException(e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError("expected an ExecutionException", e);
+    }
+  }
+}
