@@ -48,8 +48,9 @@ import org.apache.zookeeper.KeeperException;
  * {@code binlog/NNNNNNNN.log} ({@link BinlogWriter}), and after {@link #snapshot} {@code snapshot/MANIFEST} plus the
  * checkpoint {@code snapshot/<YYYYMMDDHHMM>/}.
  *
- * <p>Writes: {@link #put} encodes the row with the current schema version, picks the partition like OpenMLDB's
- * client (MurmurHash64A, seed {@code 0xe17a1465}, of index 0's key, unsigned modulo the partition count), appends a
+ * <p>Writes: {@link #put} encodes the row with the current schema version, picks the partition deterministically
+ * from index 0's key: MurmurHash64A with seed {@code 0xe17a1465} (OpenMLDB's hash function and seed; not verified to
+ * match its client's partition choice, which no reader depends on), unsigned modulo the partition count; appends a
  * {@code LogEntry} (term, next log_index, pk = index 0's key, value snappy-compressed for kSnappy tables, ts = put
  * time, one dimension per index, method kPut) and writes the live DB. {@link #delete} appends a kDelete entry and
  * deletes the key's rows from that index in the live DB (to every partition when the index is not index 0).
@@ -685,7 +686,7 @@ public final class TabletFixture implements AutoCloseable {
     }
   }
 
-  /** MurmurHash64A (Austin Appleby), as OpenMLDB's {@code hash64}. */
+  /** MurmurHash64A (Austin Appleby), 64-bit, little-endian blocks. */
   static long murmurHash64A(byte[] data, long seed) {
     final long m = 0xc6a4a7935bd1e995L;
     final int r = 47;
