@@ -55,16 +55,28 @@ public final class CommitSink {
   private CommitSink() {}
 
   /**
+   * The sink of partition (tid, pid) as a flow that emits each finished part file. Same as
+   * {@link #flow(FileSystem, Path, int, int, TableSchema, OutputFormat, RollPolicy, long, Position)} with the
+   * stream's start position unknown: a hand-over carried by the very first pack then does not roll.
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq) {
+    return flow(fs, dest, tid, pid, schema, format, roll, firstSeq, null);
+  }
+
+  /**
    * The sink of partition (tid, pid) as a flow that emits each finished part file.
    *
    * @param fs the destination's file system
    * @param dest the destination directory
    * @param schema the table's schema, every version
    * @param firstSeq the sequence number of the first file: one after the last journaled file
+   * @param from the position the stream was opened at (the subtask's journaled position), so that a snapshot →
+   *     binlog hand-over in the first pack is recognised; null if unknown
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
-      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq) {
-    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq))
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from) {
+    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq, from))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
         .async();
@@ -82,9 +94,10 @@ public final class CommitSink {
     private final OutputFormat format;
     private final RollPolicy roll;
     private final long firstSeq;
+    private final Position from;
 
     Stage(FileSystem fs, Path dest, int tid, int pid, TableSchema schema, OutputFormat format, RollPolicy roll,
-        long firstSeq) {
+        long firstSeq, Position from) {
       this.fs = fs;
       this.dest = dest;
       this.tid = tid;
@@ -93,6 +106,7 @@ public final class CommitSink {
       this.format = format;
       this.roll = roll;
       this.firstSeq = firstSeq;
+      this.from = from;
     }
 
     @Override
@@ -116,6 +130,8 @@ public final class CommitSink {
       private final Map<Integer, int[]> toLatest = new HashMap<>();
       private final ArrayDeque<RolledFile> ready = new ArrayDeque<>();
       private long nextSeq = firstSeq;
+      /** The latest position known: the start, then each pack's {@code next}; its kind tells the phase. */
+      private Position lastPosition = from;
       private PartWriter writer;
       private long writerSeq;
       /** Whether every row written so far ends at {@code framer.lastComplete()}. */
@@ -168,14 +184,14 @@ public final class CommitSink {
 
       private void onPack(RowPack pack) {
         try {
-          Position before = framer.lastComplete();
           int rows = framer.feed(pack, this::writeRow);
           if (rows > 0) {
             scheduleOnce(IDLE, roll.idle());
           }
           if (pack.next() != null) {
             positioned = true;
-            boolean handOver = before != null && before.getClass() != pack.next().getClass();
+            boolean handOver = lastPosition != null && lastPosition.getClass() != pack.next().getClass();
+            lastPosition = pack.next();
             if (writer != null && (rollDue || handOver || writer.bytes() >= roll.maxBytes())) {
               rollFile();
             }

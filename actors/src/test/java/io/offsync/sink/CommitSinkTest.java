@@ -184,6 +184,22 @@ class CommitSinkTest {
     assertEquals(expectedRows(100, 50), readCommitted(files.get(1), OutputFormat.PARQUET));
   }
 
+  /** A resumed stream whose first pack ends the snapshot: the sink knows the phase from the start position. */
+  @Test
+  void rollsAtAHandOverInTheFirstPackGivenTheStartPosition() throws Exception {
+    Path dest = newDest();
+    List<RowPack> packs = new ArrayList<>(Streams.wholeRowPacks(0, 10, 10, n -> new BinlogPosition(100)));
+    packs.addAll(Streams.wholeRowPacks(10, 20, 5, n -> new BinlogPosition(90 + n)));
+    Position from = new SnapshotPosition("snapshot_1", 99, new byte[] {42});
+    List<RolledFile> files = Source.from(packs)
+        .via(CommitSink.flow(fs, dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV, NEVER, 3, from))
+        .runWith(Sink.seq(), kit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(List.of(10L, 20L), files.stream().map(RolledFile::rows).toList());
+    assertEquals(List.of(3L, 4L), files.stream().map(RolledFile::seq).toList());
+    assertEquals(new BinlogPosition(100), files.get(0).next());
+    assertEquals(new BinlogPosition(120), files.get(1).next());
+  }
+
   @Test
   void noRowsMeansNoFile() throws Exception {
     Path dest = newDest();
