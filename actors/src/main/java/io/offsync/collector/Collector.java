@@ -10,6 +10,7 @@ import io.offsync.serialization.CborSerializable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,8 @@ import org.apache.pekko.stream.SourceRef;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.StreamRefs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
@@ -64,6 +67,8 @@ import scala.concurrent.ExecutionContextExecutor;
  * closed.
  */
 public final class Collector extends AbstractBehavior<Collector.Command> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
 
   /** The sharded entity type. */
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Collector");
@@ -108,6 +113,11 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
   private record StreamClosed(String partition, String streamId) implements Command {}
 
   private record RetentionExpired(String partition) implements Command {}
+
+  private enum LinkTick implements Command { INSTANCE }
+
+  /** How often new binlog files of partitions with open streams are linked, whatever the consumers' demand. */
+  static final Duration LINK_INTERVAL = Duration.ofSeconds(5);
 
   /** Initializes sharding of the entity with the settings under {@code offsync.collector} (any node). */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system) {
@@ -191,6 +201,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     this.registry = CollectorRegistry.get(ctx.getSystem());
     registry.entityStarted(host);
     scheduleLeftovers();
+    timers.startTimerWithFixedDelay(LinkTick.INSTANCE, LINK_INTERVAL);
     ctx.getLog().info("collector of machine {} started, collector_datadir {}", host, settings.datadir());
   }
 
@@ -203,6 +214,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         .onMessage(Release.class, this::onRelease)
         .onMessage(StreamClosed.class, this::onStreamClosed)
         .onMessage(RetentionExpired.class, this::onRetentionExpired)
+        .onMessageEquals(LinkTick.INSTANCE, this::onLinkTick)
         .onSignal(PostStop.class, s -> {
           registry.entityStopped(host);
           return this;
@@ -384,6 +396,26 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       partition.streams.remove(c.streamId());
       if (partition.streams.isEmpty()) {
         timers.startSingleTimer(c.partition(), new RetentionExpired(c.partition()), settings.linkRetention());
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Links new binlog files of every partition with an open stream, off the actor thread: a stream whose consumer
+   * is slow (or still in the snapshot phase) must not miss a file the tablet creates and purges meanwhile.
+   */
+  private Behavior<Command> onLinkTick() {
+    for (var e : partitions.entrySet()) {
+      if (!e.getValue().streams.isEmpty()) {
+        PartitionLinks links = e.getValue().links;
+        blocking.execute(() -> {
+          try {
+            links.linkBinlogs();
+          } catch (IOException ex) {
+            LOG.warn("cannot link new binlog files of partition {}: {}", e.getKey(), ex.toString());
+          }
+        });
       }
     }
     return this;

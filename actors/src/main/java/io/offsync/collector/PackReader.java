@@ -20,8 +20,9 @@ import java.util.Arrays;
  *   <li>A pack never mixes snapshot and binlog rows: the hand-over to the binlog ends the pack.
  *   <li>Skipped rows (deletes, mode-1 filter, TTL) only move the position; a run of them with nothing to send
  *       yields a position-only pack once caught up or every {@value #SKIPS_PER_PACK} skips.
- *   <li>Caught up with the binlog: new binlog files of the tablet are hard-linked and reading goes on; if there
- *       is still nothing, the rows gathered so far go out at once (latency), or {@link Step.CaughtUp} says so.
+ *   <li>New binlog files of the tablet are hard-linked before each pack (and every few seconds by the entity,
+ *       whatever the demand). Caught up with the binlog: new files are linked and reading goes on; if there is
+ *       still nothing, the rows gathered so far go out at once (latency), or {@link Step.CaughtUp} says so.
  * </ul>
  */
 final class PackReader implements AutoCloseable {
@@ -96,6 +97,7 @@ final class PackReader implements AutoCloseable {
     if (ended) {
       return END;
     }
+    links.linkBinlogs();
     return fill(0, 0, null);
   }
 

@@ -88,7 +88,6 @@ public final class CollectorNode implements AutoCloseable {
       seeds.add("pekko://" + SYSTEM_NAME + "@" + flags.clusterHost() + ":" + flags.clusterPort());
     }
     c.put("pekko.cluster.seed-nodes", seeds);
-    c.put("pekko.coordinated-shutdown.exit-jvm", "off");
     c.put("offsync.collector.datadir", flags.get("collector_datadir"));
     c.put("offsync.collector.max-pack-size", flags.longValue("max_pack_size", 1));
     c.put("offsync.collector.hdd-root-path", flags.get("hdd_root_path"));
@@ -96,7 +95,10 @@ public final class CollectorNode implements AutoCloseable {
     c.put("offsync.collector.tail-poll-interval", flags.longValue("tail_poll_interval_ms", 1) + " ms");
     c.put("offsync.collector.link-retention", flags.longValue("link_retention_s", 0) + " s");
     c.put("offsync.collector.verify-crc", flags.booleanValue("verify_crc"));
-    return ConfigFactory.parseMap(c).withFallback(ConfigFactory.load());
+    return ConfigFactory.parseMap(c)
+        .withFallback(ConfigFactory.parseResources(CollectorNode.class.getClassLoader(), "offsync-collector.conf"))
+        .withFallback(ConfigFactory.load())
+        .resolve();
   }
 
   /** Starts a collector node; {@code linker} makes the hard links (tests inject failures). */

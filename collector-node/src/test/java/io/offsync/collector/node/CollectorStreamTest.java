@@ -212,6 +212,23 @@ class CollectorStreamTest {
     }
   }
 
+  @Test
+  void modeOneSkipsRowsOlderThanTheStartTimestamp() throws Exception {
+    long startTs = Tablet.tsOfRow(150);
+    List<String> expected = tablet.expectedRows(0, 1, startTs);
+    assertTrue(expected.size() < tablet.expectedRows(0).size(), "the filter drops snapshot rows");
+    SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, tablet.tid(), 0, 1, startTs, Position.start(),
+        tablet.tableInfoBytes(), "ts-11").toCompletableFuture().get(30, TimeUnit.SECONDS);
+    ConcurrentLinkedQueue<RowPack> got = new ConcurrentLinkedQueue<>();
+    UniqueKillSwitch kill = ref.getSource().viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.foreach(got::add)).run(client);
+    awaitRows(tablet, got, expected);
+    Thread.sleep(300);
+    assertEquals(expected, sorted(tablet.decode(TestNodes.rows(new ArrayList<>(got), PACK))),
+        "mode 1 tails: nothing more arrives and the stream stays open");
+    kill.shutdown();
+  }
+
   private static void awaitRows(Tablet t, ConcurrentLinkedQueue<RowPack> got, List<String> expected)
       throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -63,7 +63,7 @@ public final class Tablet implements AutoCloseable {
 
   private List<Object> putOne(int payloadBytes) {
     long id = nextId++;
-    Object[] values = {id, "k" + (id % 97), 1_700_000_000_000L + id, "p".repeat(payloadBytes) + id};
+    Object[] values = {id, "k" + (id % 97), tsOfRow(id), "p".repeat(payloadBytes) + id};
     fixture.put(values);
     return Arrays.asList(fixture.normalize(values));
   }
@@ -95,7 +95,17 @@ public final class Tablet implements AutoCloseable {
 
   /** What a full sync of {@code pid} must produce, as sorted decoded rows. */
   public List<String> expectedRows(int pid) {
-    return fixture.expectedRows(pid, 0, 0).stream().map(Object::toString).sorted().toList();
+    return expectedRows(pid, 0, 0);
+  }
+
+  /** What a sync of {@code pid} in {@code mode} from {@code startTs} must produce, as sorted decoded rows. */
+  public List<String> expectedRows(int pid, int mode, long startTs) {
+    return fixture.expectedRows(pid, mode, startTs).stream().map(Object::toString).sorted().toList();
+  }
+
+  /** The index-0 ts (column {@code ts}) of the row put as number {@code n} of this table. */
+  public static long tsOfRow(long n) {
+    return 1_700_000_000_000L + n;
   }
 
   /** Decodes encoded rows with the table's schema, in stream order. */
