@@ -29,6 +29,12 @@ public interface RowSource {
   }
 
   /**
+   * Tells the source of {@code host} that the subtask has journaled everything before {@code upTo} (null: the
+   * subtask is finished or deleted), so it may drop what it kept for resuming earlier. Fire and forget.
+   */
+  default void release(String host, int tid, int pid, String subtaskId, Position upTo) {}
+
+  /**
    * @param host the machine of the partition leader
    * @param tid table id
    * @param pid partition id

@@ -247,7 +247,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .onCommand(Roll.class, this::onRoll)
         .onCommand(Renamed.class, this::onRenamed)
         .onCommand(StreamEnded.class, this::onStreamEnded)
-        .onCommand(StrayDeleted.class, (s, c) -> Effect().stop())
+        .onCommand(StrayDeleted.class, (s, c) -> {
+          rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), null);
+          return Effect().stop();
+        })
         .build();
   }
 
@@ -550,6 +553,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       commitInFlight = false;
       failures = 0;
       sampleRate(ns);
+      rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), ns.position());
       if (c.replyTo() != null) {
         c.replyTo().tell(StatusReply.ack());
       }
@@ -608,6 +612,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     if (c.failure() == null && spec.task().mode() == TaskSpec.MODE_FULL) {
       return Effect().persist(new Succeeded(now())).thenRun(ns -> {
         phase = SubtaskState.SUCCESS;
+        rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), null);
         report(ns);
       });
     }

@@ -20,6 +20,12 @@ public record SyncEnvironment(
     Function<ActorSystem<?>, RowSource> rowSource,
     CommitFaults faults) {
 
+  /** Rows from the collector of each partition leader's machine, no faults: the production environment. */
+  public static SyncEnvironment of(TableMetadata metadata, Configuration hadoopConf) {
+    return of(metadata, hadoopConf,
+        system -> new CollectorRowSource(system, SyncSettings.fromConfig(system.settings().config()).openTimeout()));
+  }
+
   /** Rows from {@code rowSource}, no faults. */
   public static SyncEnvironment of(TableMetadata metadata, Configuration hadoopConf,
       Function<ActorSystem<?>, RowSource> rowSource) {

@@ -10,6 +10,7 @@ import io.offsync.protocol.openmldb.Type;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,11 +33,18 @@ final class RowFeed implements RowSource {
   private final int rows;
   private final int rowsPerPack;
   private final boolean completes;
+  private final Duration perPack;
 
   RowFeed(int rows, int rowsPerPack, boolean completes) {
+    this(rows, rowsPerPack, completes, Duration.ZERO);
+  }
+
+  /** A feed that sends at most one pack per {@code perPack}, like a collector reading a slow disk. */
+  RowFeed(int rows, int rowsPerPack, boolean completes, Duration perPack) {
     this.rows = rows;
     this.rowsPerPack = rowsPerPack;
     this.completes = completes;
+    this.perPack = perPack;
   }
 
   static NS.TableInfo table(int tid) {
@@ -107,6 +115,9 @@ final class RowFeed implements RowSource {
       }
     }
     Source<RowPack, NotUsed> source = Source.from(packs);
+    if (!perPack.isZero()) {
+      source = source.throttle(1, perPack);
+    }
     if (!completes) {
       source = source.concat(Source.<RowPack>never().mapMaterializedValue(m -> NotUsed.getInstance()));
     }
