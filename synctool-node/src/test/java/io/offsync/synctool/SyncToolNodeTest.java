@@ -443,4 +443,19 @@ class SyncToolNodeTest {
       assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("part-11-")), "committed files stay");
     }
   }
+
+  @Test
+  @Order(6)
+  void notReadyWhileZooKeeperIsDown() throws Exception {
+    zk.stop();
+    try {
+      await(Duration.ofSeconds(60), () -> get(node.managementPort(), "/ready").statusCode() != 200,
+          "/ready failing while ZooKeeper is down");
+      assertEquals(200, get(node.managementPort(), "/alive").statusCode(), "alive all the same");
+    } finally {
+      zk.restart();
+    }
+    await(Duration.ofSeconds(60), () -> get(node.managementPort(), "/ready").statusCode() == 200,
+        "/ready again once ZooKeeper is back");
+  }
 }
