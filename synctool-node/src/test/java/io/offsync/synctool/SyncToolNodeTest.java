@@ -435,6 +435,16 @@ class SyncToolNodeTest {
   void deleteWithTheReleasedSpellingThenNoTask() throws Exception {
     JsonNode r = call("DelelteSyncTask", "POST", "{\"db\": \"demo\", \"name\": \"events\"}");
     assertEquals(0, r.get("code").asInt(), r.toString());
+    JsonNode again = call("DelelteSyncTask", "POST", "{\"db\": \"demo\", \"name\": \"events\"}");
+    assertEquals(-1, again.get("code").asInt(), again.toString());
+
+    JsonNode created = call("CreateSyncTask", "POST", "{\"db\": \"demo\", \"name\": \"clicks\", \"mode\": 2,"
+        + " \"start_ts\": 0, \"dest\": \"" + tmp.resolve("dest-clicks-json") + "\"}");
+    assertEquals(0, created.get("code").asInt(), created.toString());
+    assertEquals(2, status().get("task").size());
+    JsonNode cleared = call("TaskStatus", "POST", "{\"clear_all\": true}");
+    assertEquals(0, cleared.get("response").get("code").asInt(), cleared.toString());
+    assertFalse(cleared.has("task"), "clear_all drops every task: " + cleared);
     JsonNode s = status();
     assertFalse(s.has("task"));
     assertFalse(s.has("readableInfo"));
