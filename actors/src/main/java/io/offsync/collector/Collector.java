@@ -65,6 +65,9 @@ import scala.concurrent.ExecutionContextExecutor;
  * no open stream and no resumable position need are removed: older snapshots and binlog files below the
  * position a stream opens at at once, everything of a partition {@code link-retention} after its last stream
  * closed.
+ *
+ * <p>Index 0's TTL is applied at the time a stream opens: a stream resumed later inside the same snapshot skips
+ * rows that expired meanwhile (they would be gone from the table anyway); it never repeats a row.
  */
 public final class Collector extends AbstractBehavior<Collector.Command> {
 
@@ -324,12 +327,11 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
           + " while the stream was opening; ask again"));
       return this;
     }
-    for (var it = partition.streams.entrySet().iterator(); it.hasNext(); ) {
-      var e = it.next();
-      if (e.getValue().subtaskId().equals(open.subtaskId())) {
+    for (Open previous : partition.streams.values()) {
+      if (previous.subtaskId().equals(open.subtaskId())) {
         getContext().getLog().info("subtask {} reopened partition {}: ending its previous stream", open.subtaskId(),
             key);
-        e.getValue().killSwitch().shutdown();
+        previous.killSwitch().shutdown();
       }
     }
     StreamStats stats = new StreamStats(p.streamId(), open.subtaskId(), open.tid(), open.pid(), open.mode(),

@@ -91,14 +91,17 @@ public final class SyncTasks {
    */
   public CompletionStage<Done> create(TaskSpec spec) {
     return CompletableFuture.supplyAsync(() -> plan(spec), blocking)
-        .thenCompose(create -> ClusterSharding.get(system)
+        .thenCompose(plan -> ClusterSharding.get(system)
             .entityRefFor(TableTask.TYPE_KEY, spec.key())
-            .<Done>askWithStatus(replyTo -> new TableTask.Create(create.spec(), create.tid(), create.partitions(),
-                replyTo), settings.askTimeout()))
+            .<Done>askWithStatus(replyTo -> new TableTask.Create(spec, plan.tid(), plan.partitions(), replyTo),
+                settings.askTimeout()))
         .handle(SyncTasks::refusal);
   }
 
-  private TableTask.Create plan(TaskSpec spec) {
+  /** What create resolved: the table's tid and its partitions with their first part file sequence. */
+  private record Plan(int tid, List<TableTask.Partition> partitions) {}
+
+  private Plan plan(TaskSpec spec) {
     try {
       spec.validate();
     } catch (IllegalArgumentException e) {
@@ -147,7 +150,7 @@ public final class SyncTasks {
           ? lastSeq.get(p.getPid()) + 1 : 0));
     }
     partitions.sort(Comparator.comparingInt(TableTask.Partition::pid));
-    return new TableTask.Create(spec, info.getTid(), partitions, null);
+    return new Plan(info.getTid(), partitions);
   }
 
   private static FileStatus[] listOrEmpty(FileSystem fs, Path dir) throws IOException {

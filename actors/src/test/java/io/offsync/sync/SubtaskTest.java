@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.RowPack;
 import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.protocol.openmldb.Common;
+import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RollPolicy;
@@ -66,6 +68,7 @@ class SubtaskTest {
         .withFallback(ConfigFactory.parseString("""
             offsync.sync {
               init-timeout = 1 s
+              leader-check-interval = 200 ms
               retry { min-backoff = 20 ms, max-backoff = 100 ms, max-retries = 3 }
               restart { min-backoff = 20 ms, max-backoff = 100 ms }
             }
@@ -181,6 +184,34 @@ class SubtaskTest {
     assertEquals(2, opens.get());
     assertEquals(ROWS, done.rows());
     DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @Test
+  void aMovedLeaderIsFollowedToItsNewMachine() throws Exception {
+    int tid = 8;
+    zk.create().creatingParentsIfNeeded().forPath(metadata.layout().tableInfo(tid), RowFeed.table(tid).toByteArray());
+    SubtaskSpec base = spec(TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV);
+    SubtaskSpec spec = new SubtaskSpec(base.task(), base.incarnation(), tid, 0, 0);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    java.util.Set<String> hosts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    RowFeed feed = new RowFeed(ROWS, 7, false, Duration.ofMillis(5));
+    RowSource recordingHosts = r -> {
+      hosts.add(r.host());
+      return feed.open(r);
+    };
+    ActorRef<Subtask.Command> subtask = spawn(spec, recordingHosts, CommitFaults.NONE, probe);
+    awaitState(probe, SubtaskState.RUNNING);
+    NS.TableInfo moved = RowFeed.table("db1", "t1", tid, 1, Common.StorageMode.kSSD, "127.0.0.2");
+    zk.setData().forPath(metadata.layout().tableInfo(tid), moved.toByteArray());
+    SubtaskStatus reassigning = awaitState(probe, SubtaskState.REASSIGNING);
+    assertTrue(reassigning.reason().contains("moved from 127.0.0.1 to 127.0.0.2"), reassigning.reason());
+    probe.fishForMessage(Duration.ofSeconds(20), st -> st.state() == SubtaskState.RUNNING
+        && st.collectorHost().equals("127.0.0.2") && st.rows() == ROWS
+        ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+        : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+    assertEquals(java.util.Set.of("127.0.0.1", "127.0.0.2"), hosts);
+    kit.stop(subtask);
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), tid, 0, RowFeed.ids(ROWS));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.offsync.collector.RowPack;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
@@ -16,6 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +30,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.TestingServer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -43,6 +50,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Table tasks through the {@link SyncTasks} facade on a real one-node Pekko cluster (role synctool) with the
  * H2 file journal, real ZooKeeper metadata and a local file system destination; rows come from {@link RowFeed}.
+ * One node serves the tests that need no crash; each crash test runs its own nodes on its own journal.
  * Covers the refusals, mode 0 completion, delete and recreate, pause and resume, and crash recovery: the whole
  * ActorSystem terminated at each step of the commit protocol and started again on the same H2 file.
  */
@@ -57,7 +65,13 @@ class SyncTasksTest {
   private static final AtomicInteger tids = new AtomicInteger(100);
 
   @TempDir Path tmp;
+  @TempDir static Path shared;
   private final List<ActorSystem<Void>> systems = new ArrayList<>();
+
+  /** Row feeds of the shared node's tables, by tid. */
+  private static final Map<Integer, RowSource> feeds = new ConcurrentHashMap<>();
+  private static ActorSystem<Void> sharedNode;
+  private static SyncTasks sharedTasks;
 
   @BeforeAll
   static void startZooKeeper() throws Exception {
@@ -65,10 +79,25 @@ class SyncTasksTest {
     zk = CuratorFrameworkFactory.newClient(zkServer.getConnectString(), new ExponentialBackoffRetry(100, 3));
     zk.start();
     metadata = new TableMetadata(zk, "/openmldb");
+    sharedNode = node(shared);
+    RowSource byTable = new RowSource() {
+      @Override
+      public CompletionStage<Source<RowPack, NotUsed>> open(OpenRequest request) {
+        return feeds.get(request.tid()).open(request);
+      }
+
+      @Override
+      public Optional<String> unavailable(String host) {
+        return host.equals("10.9.9.9") ? Optional.of("no live collector on host " + host) : Optional.empty();
+      }
+    };
+    sharedTasks = SyncTasks.start(sharedNode, SyncEnvironment.of(metadata, new Configuration(), s -> byTable));
   }
 
   @AfterAll
   static void stopZooKeeper() throws Exception {
+    sharedNode.terminate();
+    sharedNode.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     metadata.close();
     zk.close();
     zkServer.close();
@@ -92,7 +121,13 @@ class SyncTasksTest {
   }
 
   private ActorSystem<Void> node() {
-    Config config = JournalConfig.h2(tmp.resolve("journal"))
+    ActorSystem<Void> system = node(tmp);
+    systems.add(system);
+    return system;
+  }
+
+  private static ActorSystem<Void> node(Path dir) {
+    Config config = JournalConfig.h2(dir.resolve("journal"))
         .withFallback(ConfigFactory.parseString("""
             pekko {
               actor.provider = cluster
@@ -109,7 +144,6 @@ class SyncTasksTest {
             """))
         .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "SyncTasksTest", config);
-    systems.add(system);
     Cluster cluster = Cluster.get(system);
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -127,13 +161,13 @@ class SyncTasksTest {
     return SyncTasks.start(system, env);
   }
 
-  private TaskSpec spec(NS.TableInfo t, int mode, OutputFormat format) {
+  private static TaskSpec spec(NS.TableInfo t, int mode, OutputFormat format) {
     return new TaskSpec(t.getDb(), t.getName(), mode, 0, dest(t).toUri().toString(), format,
         new RollPolicy(3_000, Duration.ofSeconds(60), Duration.ofMillis(300)));
   }
 
-  private Path dest(NS.TableInfo t) {
-    return tmp.resolve("dest-" + t.getName());
+  private static Path dest(NS.TableInfo t) {
+    return shared.resolve("dest-" + t.getName());
   }
 
   private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
@@ -166,7 +200,7 @@ class SyncTasksTest {
     throw new AssertionError("status of " + table + " never reached the expected state; last: " + last);
   }
 
-  private void assertExactlyOnce(NS.TableInfo t, int partitions, int copies) throws Exception {
+  private static void assertExactlyOnce(NS.TableInfo t, int partitions, int copies) throws Exception {
     for (int pid = 0; pid < partitions; pid++) {
       List<Long> want = new ArrayList<>();
       for (int c = 0; c < copies; c++) {
@@ -180,21 +214,8 @@ class SyncTasksTest {
   void createRefusesWhatCannotBeSynced() throws Exception {
     NS.TableInfo memory = register("mem", 1, Common.StorageMode.kMemory);
     NS.TableInfo disk = register("disk", 1, Common.StorageMode.kHDD);
-    RowFeed feed = new RowFeed(ROWS, 10, false);
-    RowSource deadHost = new RowSource() {
-      @Override
-      public java.util.concurrent.CompletionStage<org.apache.pekko.stream.javadsl.Source<io.offsync.collector.RowPack,
-          org.apache.pekko.NotUsed>> open(OpenRequest request) {
-        return feed.open(request);
-      }
-
-      @Override
-      public java.util.Optional<String> unavailable(String host) {
-        return host.equals("10.9.9.9") ? java.util.Optional.of("no live collector on host " + host)
-            : java.util.Optional.empty();
-      }
-    };
-    SyncTasks tasks = start(node(), deadHost, CommitFaults.NONE);
+    feeds.put(disk.getTid(), new RowFeed(ROWS, 10, false));
+    SyncTasks tasks = sharedTasks;
 
     assertTrue(refusal(tasks.create(new TaskSpec("db1", "nope", 0, 0, tmp.toUri().toString(), OutputFormat.CSV,
         RollPolicy.DEFAULT))).contains("table db1.nope does not exist"));
@@ -218,8 +239,8 @@ class SyncTasksTest {
   @Test
   void fullSyncCommitsEveryPartitionExactlyOnceAndThenRemovesTheTask() throws Exception {
     NS.TableInfo t = register("full", 3, Common.StorageMode.kSSD);
-    RowFeed feed = new RowFeed(ROWS, 9, true);
-    SyncTasks tasks = start(node(), feed, CommitFaults.NONE);
+    feeds.put(t.getTid(), new RowFeed(ROWS, 9, true));
+    SyncTasks tasks = sharedTasks;
     await(tasks.create(spec(t, TaskSpec.MODE_FULL, OutputFormat.PARQUET)));
     awaitStatus(tasks, "full", List::isEmpty);
     assertExactlyOnce(t, 3, 1);
@@ -229,8 +250,8 @@ class SyncTasksTest {
   @Test
   void deleteKeepsCommittedFilesAndARecreatedTaskStartsFreshWithoutOverwriting() throws Exception {
     NS.TableInfo t = register("again", 2, Common.StorageMode.kSSD);
-    RowFeed feed = new RowFeed(ROWS, 9, false);
-    SyncTasks tasks = start(node(), feed, CommitFaults.NONE);
+    feeds.put(t.getTid(), new RowFeed(ROWS, 9, false));
+    SyncTasks tasks = sharedTasks;
     await(tasks.create(spec(t, TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV)));
     awaitStatus(tasks, "again", s -> s.size() == 2 && s.stream().allMatch(x -> x.rows() == ROWS));
     await(tasks.delete("db1", "again"));

@@ -35,7 +35,6 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
@@ -96,7 +95,6 @@ public final class SyncToolNode implements AutoCloseable {
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
       Duration timeout = settings.requestTimeout().multipliedBy(6);
-      SchemaUtils.createIfNotExists(system).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (settings.seedNodes().isEmpty()) {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));

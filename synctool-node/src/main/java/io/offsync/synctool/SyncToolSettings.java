@@ -3,6 +3,7 @@ package io.offsync.synctool;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.offsync.sync.JournalConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -259,9 +260,6 @@ public record SyncToolSettings(
     for (String seed : seedNodes) {
       seedAddresses.add("pekko://" + SYSTEM_NAME + "@" + seed);
     }
-    String profile = journalIsH2() ? "slick.jdbc.H2Profile$" : "slick.jdbc.PostgresProfile$";
-    String driver = journalIsH2() ? "org.h2.Driver" : "org.postgresql.Driver";
-    String user = journalEffectiveUser();
     Config own = ConfigFactory.empty()
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("synctool")))
@@ -272,16 +270,17 @@ public record SyncToolSettings(
         .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(managementHost))
         .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(managementPort))
         .withValue("pekko.fail-mixed-versions", ConfigValueFactory.fromAnyRef("off"))
-        .withValue("slick.profile", ConfigValueFactory.fromAnyRef(profile))
-        .withValue("slick.db.url", ConfigValueFactory.fromAnyRef(journalUrl))
-        .withValue("slick.db.user", ConfigValueFactory.fromAnyRef(user))
-        .withValue("slick.db.password", ConfigValueFactory.fromAnyRef(journalEffectivePassword()))
-        .withValue("slick.db.driver", ConfigValueFactory.fromAnyRef(driver))
-        .withValue("offsync.synctool.check-period", ConfigValueFactory.fromAnyRef(checkPeriod.toMillis() + "ms"))
-        .withValue("offsync.synctool.request-timeout",
-            ConfigValueFactory.fromAnyRef(requestTimeout.toMillis() + "ms"));
+        .withValue("offsync.sync.leader-check-interval", millis(checkPeriod))
+        .withValue("offsync.sync.init-timeout", millis(checkPeriod.multipliedBy(3)))
+        .withValue("offsync.sync.ask-timeout", millis(requestTimeout.multipliedBy(3)))
+        .withValue("offsync.sync.open-timeout", millis(requestTimeout.multipliedBy(4)))
+        .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();
+  }
+
+  private static com.typesafe.config.ConfigValue millis(Duration d) {
+    return ConfigValueFactory.fromAnyRef(d.toMillis() + " ms");
   }
 
   private record Props(Properties props) {

@@ -130,6 +130,9 @@ class SyncToolSettingsTest {
     assertEquals("jdbc:postgresql://db:5432/offsync?ssl=false", c.getString("jdbc-journal.slick.db.url"));
     assertEquals("u", c.getString("jdbc-snapshot-store.slick.db.user"));
     assertEquals("jdbc:postgresql://db:5432/offsync", s.journalLocation());
-    assertEquals(10_000, c.getDuration("offsync.synctool.check-period").toMillis());
+    assertEquals(10_000, c.getDuration("offsync.sync.leader-check-interval").toMillis());
+    assertEquals(30_000, c.getDuration("offsync.sync.init-timeout").toMillis());
+    assertEquals(15_000, c.getDuration("offsync.sync.ask-timeout").toMillis());
+    assertEquals(20_000, c.getDuration("offsync.sync.open-timeout").toMillis());
   }
 }

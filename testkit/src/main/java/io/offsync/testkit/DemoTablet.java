@@ -154,6 +154,9 @@ public final class DemoTablet implements Callable<Integer> {
       if ((i & 0xFFFF) == 0xFFFF) {
         f.flush();
       }
+      if (n >= 2_000_000 && (i + 1) % 1_000_000 == 0) {
+        System.out.printf("  %,d / %,d rows%n", i + 1, n);
+      }
     }
     return n;
   }

@@ -12,8 +12,8 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 /**
  * A real single-process HDFS ({@link MiniDFSCluster}: one NameNode, N DataNodes) with its own base directory,
  * by default {@code target/minidfs-<nanos>} under the working directory, so several clusters in one JVM never
- * share storage. Its web UIs are off. Logging goes through SLF4J; keep {@code org.apache.hadoop} at WARN in the
- * test's logback configuration. {@link #close()} shuts the cluster down and deletes the base directory.
+ * share storage. WebHDFS is off (the NameNode's status web server still starts; MiniDFSCluster always runs it).
+ * Logging goes through SLF4J; keep {@code org.apache.hadoop} at WARN or ERROR in the test's logback configuration. {@link #close()} shuts the cluster down and deletes the base directory.
  */
 public final class MiniHdfs implements AutoCloseable {
 

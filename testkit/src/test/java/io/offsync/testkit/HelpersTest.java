@@ -31,6 +31,13 @@ class HelpersTest {
         Thread.sleep(50);
       }
       assertEquals(null, zk.client().checkExists().forPath("/x/nodes/a"));
+
+      zk.client().create().forPath("/x/kept", new byte[] {7});
+      int port = zk.port();
+      zk.stop();
+      zk.restart();
+      assertEquals(port, zk.port());
+      assertArrayEquals(new byte[] {7}, zk.client().getData().forPath("/x/kept"), "data survives a restart");
     }
   }
 

@@ -307,4 +307,36 @@ class PartitionReaderTest {
       assertEquals(10, got.stream().filter(r -> r.size() == 7).count());
     }
   }
+
+  @Test
+  void indexZeroTtlAppliesToTheSnapshotOnly() throws IOException {
+    Common.TTLSt latest2 = Common.TTLSt.newBuilder().setTtlType(Type.TTLType.kLatestTime).setLatTtl(2).build();
+    Common.TTLSt abs60 = Common.TTLSt.newBuilder().setTtlType(Type.TTLType.kAbsoluteTime).setAbsTtl(60).build();
+    int tid = 20;
+    for (Common.TTLSt ttl : new Common.TTLSt[] {latest2, abs60}) {
+      TabletFixture.Builder b = TabletFixture.builder(root.resolve("ttl" + tid)).db("db1").table("ttl").tid(tid++)
+          .column("user", Type.DataType.kString).column("v", Type.DataType.kInt)
+          .column("ts", Type.DataType.kTimestamp)
+          .index("by_user", "ts", ttl, "user").index("by_v", "ts", "v").clock(() -> NOW);
+      try (TabletFixture f = b.partitions(2).build()) {
+        for (int i = 0; i < 200; i++) {
+          f.put("u" + i % 10, i, NOW - 7_200_000L + i * 36_000L);
+        }
+        f.snapshot(0);
+        f.snapshot(1);
+        for (int i = 0; i < 20; i++) {
+          f.put("u" + i % 10, i, NOW - 7_200_000L);
+        }
+        for (int pid = 0; pid < 2; pid++) {
+          List<Step> full = readAll(f, pid, 0, 0, Position.start());
+          List<List<Object>> expected = f.expectedRows(pid, 0, 0, NOW);
+          assertSameMultiset(expected, rows(full));
+          assertTrue(expected.size() < 120, "TTL removed snapshot rows: " + expected.size());
+          for (int k = 0; k < full.size(); k += 3) {
+            assertEquals(full.subList(k + 1, full.size()), readAll(f, pid, 0, 0, full.get(k).after()));
+          }
+        }
+      }
+    }
+  }
 }

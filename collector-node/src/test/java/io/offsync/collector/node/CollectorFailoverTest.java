@@ -52,7 +52,7 @@ class CollectorFailoverTest {
   void start() throws Exception {
     zk = new TestingServer(true);
     Path root = Files.createDirectories(tmp.resolve("hdd"));
-    tablet = Tablet.create(root, 21, 1, 2000, 100);
+    tablet = Tablet.create(root, 21, 1, 300, 50);
     active = TestNodes.collector(zk.getConnectString(), MACHINE, tmp.resolve("datadir"), root, 1024, null,
         HardLinker.FILES);
     client = TestNodes.client(active);

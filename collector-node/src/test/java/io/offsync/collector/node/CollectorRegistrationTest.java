@@ -3,6 +3,7 @@ package io.offsync.collector.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,5 +66,21 @@ class CollectorRegistrationTest {
           "node must be re-created by the new session");
     }
     assertNull(observer.checkExists().forPath(path), "close deregisters");
+  }
+
+  @Test
+  void withZkCertTheNodeIsReadableOnlyWithTheCredentials() throws Exception {
+    String path = "/secure/sync_tool/collector/10.1.2.4:8888";
+    try (CollectorRegistration reg = CollectorRegistration.start(zk.getConnectString(), "/secure",
+        Duration.ofSeconds(5), "sync:secret", "10.1.2.4:8888", Duration.ofSeconds(20))) {
+      assertThrows(KeeperException.NoAuthException.class, () -> observer.getData().forPath(path));
+      try (CuratorFramework authed = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
+          .retryPolicy(new RetryOneTime(100)).authorization("digest", "sync:secret".getBytes(StandardCharsets.UTF_8))
+          .build()) {
+        authed.start();
+        authed.blockUntilConnected();
+        assertEquals("10.1.2.4:8888", new String(authed.getData().forPath(path), StandardCharsets.UTF_8));
+      }
+    }
   }
 }

@@ -206,6 +206,17 @@ class CollectorStreamTest {
       List<String> tail = t.decode(TestNodes.rows(new ArrayList<>(got), PACK));
       assertEquals(expected.subList(expected.size() - 85, expected.size()),
           tail.subList(tail.size() - 85, tail.size()), "appended rows arrive in binlog order");
+
+      Path links = tmp.resolve("datadir").resolve("15-0").resolve("binlog");
+      int linked = fileCount(links);
+      assertTrue(linked >= 3, "purged files stay linked while the subtask may need them: " + linked);
+      ClusterSharding.get(client).entityRefFor(Collector.TYPE_KEY, MACHINE)
+          .tell(new Collector.Release(t.tid(), 0, "tail-15", new BinlogPosition(t.lastLogIndex(0) + 1)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (fileCount(links) != 1 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(1, fileCount(links), "committed past them, the subtask releases the old binlog files");
       kill.shutdown();
     } finally {
       t.close();
@@ -267,6 +278,12 @@ class CollectorStreamTest {
       assertFalse(Files.exists(partition), "a finished subtask's links are removed");
     } finally {
       t.close();
+    }
+  }
+
+  private static int fileCount(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return (int) s.count();
     }
   }
 

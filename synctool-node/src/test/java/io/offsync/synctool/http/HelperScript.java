@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code openmldb_helper_compat.py} (test resource) with python3, TZ=UTC; skips when python3 is missing. */
-final class HelperScript {
+public final class HelperScript {
 
   private HelperScript() {}
 
-  static String run(String stdin, String... args) throws IOException, InterruptedException {
+  public static String run(String stdin, String... args) throws IOException, InterruptedException {
     assumeTrue(python3Available(), "python3 is not installed");
     Path script = Files.createTempFile("openmldb_helper_compat", ".py");
     try (InputStream in = HelperScript.class.getResourceAsStream("/openmldb_helper_compat.py")) {

@@ -1,0 +1,202 @@
+package io.offsync.sync;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.offsync.collector.Collector;
+import io.offsync.collector.CollectorDirectory;
+import io.offsync.protocol.zk.TableMetadata;
+import io.offsync.sink.OutputFormat;
+import io.offsync.sink.RollPolicy;
+import io.offsync.testkit.EmbeddedZooKeeper;
+import io.offsync.testkit.LocalCluster;
+import io.offsync.testkit.MiniHdfs;
+import io.offsync.testkit.TabletFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Modes 0, 1 and 2 end to end: testkit tablets (RocksDB snapshots + binlogs in the OpenMLDB layout, metadata in a
+ * real ZooKeeper), a real collector node and a synctool node in one Pekko cluster on 127.0.0.1, the H2 file
+ * journal, and a MiniDFSCluster as destination. For every partition the committed files hold exactly the rows the
+ * fixture says a sync must produce (as a multiset of ids), Parquet and CSV; in modes 1 and 2 rows are appended to
+ * the binlog (and a binlog file rolled) while the task runs.
+ */
+@ExtendWith(LogCapturingExtension.class)
+class EndToEndTest {
+
+  private static final int PARTITIONS = 3;
+
+  @TempDir static Path work;
+  private static EmbeddedZooKeeper zk;
+  private static TableMetadata metadata;
+  private static MiniHdfs hdfs;
+  private static LocalCluster cluster;
+  private static SyncTasks tasks;
+
+  /** Config of a collector node of host 127.0.0.1 reading the tablets under {@code tablets}. */
+  static Config nodeConfig(Path work) {
+    return JournalConfig.h2(work.resolve("journal")).withFallback(ConfigFactory.parseString("""
+        offsync.collector {
+          datadir = "%s"
+          ssd-root-path = "%s"
+          hdd-root-path = "%s"
+          tail-poll-interval = 50 ms
+          max-pack-size = 64 KiB
+        }
+        offsync.sync {
+          init-timeout = 10 s
+          retry { min-backoff = 100 ms, max-backoff = 1 s }
+        }
+        """.formatted(work.resolve("collector"), work.resolve("tablets"), work.resolve("tablets"))));
+  }
+
+  static final Set<String> COLLECTOR_ROLES = Set.of(Collector.ROLE, CollectorDirectory.hostRole("127.0.0.1"));
+
+  @BeforeAll
+  static void start() {
+    zk = EmbeddedZooKeeper.start();
+    metadata = new TableMetadata(zk.client(), "/openmldb");
+    hdfs = MiniHdfs.start(1, work.resolve("minidfs"));
+    cluster = LocalCluster.start("EndToEndTest", nodeConfig(work), List.of(COLLECTOR_ROLES, Set.of("synctool")));
+    Collector.init(cluster.system(0));
+    tasks = SyncTasks.start(cluster.system(1), SyncEnvironment.of(metadata, hdfs.configuration()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (hdfs != null) {
+      hdfs.close();
+    }
+    metadata.close();
+    zk.close();
+  }
+
+  private static TaskSpec spec(TabletFixture f, int mode, long startTs, OutputFormat format) {
+    return new TaskSpec("db1", f.tableInfo().getName(), mode, startTs, dest(f).toString(), format,
+        new RollPolicy(16 * 1024, Duration.ofSeconds(30), Duration.ofMillis(300)));
+  }
+
+  private static org.apache.hadoop.fs.Path dest(TabletFixture f) {
+    return new org.apache.hadoop.fs.Path(hdfs.uri().toString() + "/warehouse/" + f.tableInfo().getName());
+  }
+
+  static <T> T await(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  static List<SubtaskStatus> awaitStatus(SyncTasks tasks, String table, Predicate<List<SubtaskStatus>> done)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    List<SubtaskStatus> last = List.of();
+    while (System.nanoTime() < deadline) {
+      try {
+        last = await(tasks.status()).stream().filter(s -> s.table().equals(table)).toList();
+        if (done.test(last)) {
+          return last;
+        }
+      } catch (ExecutionException e) {
+        // a singleton or shard is (re)starting
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("status of " + table + " never reached the expected state; last: " + last);
+  }
+
+  /** Every partition's committed rows are exactly what the fixture says mode {@code mode} must produce. */
+  static void assertExactlyOnce(FileSystem fs, org.apache.hadoop.fs.Path dest, TabletFixture f, int mode,
+      long startTs) throws Exception {
+    for (int pid = 0; pid < f.partitionCount(); pid++) {
+      DestFiles.assertExactlyOnce(fs, dest, f.tid(), pid, Tablets.expectedIds(f, pid, mode, startTs));
+    }
+  }
+
+  /** Waits until every partition has committed as many rows as the fixture expects. */
+  private static void awaitCaughtUp(TabletFixture f, int mode, long startTs) throws Exception {
+    awaitStatus(tasks, f.tableInfo().getName(), s -> s.size() == f.partitionCount() && s.stream().allMatch(
+        x -> x.rows() == f.expectedRows(x.pid(), mode, startTs).size()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(OutputFormat.class)
+  void fullSyncCommitsSnapshotAndBinlogExactlyOnce(OutputFormat format) throws Exception {
+    int tid = 200 + format.ordinal();
+    try (TabletFixture f = Tablets.table(work.resolve("tablets"), "full_" + format.extension(), tid, PARTITIONS,
+        zk.client())) {
+      Tablets.write(f, 0, 900, Tablets.T0);
+      Tablets.snapshot(f);
+      Tablets.write(f, 900, 150, Tablets.T0 + 60_000);
+      await(tasks.create(spec(f, TaskSpec.MODE_FULL, 0, format)));
+      List<SubtaskStatus> seen = awaitStatus(tasks, f.tableInfo().getName(), s -> !s.isEmpty());
+      assertTrue(seen.stream().allMatch(s -> s.tid() == tid), seen.toString());
+      awaitStatus(tasks, f.tableInfo().getName(), List::isEmpty); // mode 0: the task removes itself when done
+      assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_FULL, 0);
+    }
+  }
+
+  @Test
+  void incrementalSyncSkipsOlderRowsAndFollowsTheBinlog() throws Exception {
+    long startTs = Tablets.T0 + 30 * 60_000;
+    try (TabletFixture f = Tablets.table(work.resolve("tablets"), "incremental", 210, PARTITIONS, zk.client())) {
+      Tablets.write(f, 0, 400, Tablets.T0);
+      Tablets.write(f, 400, 200, Tablets.T0 + 3_600_000);
+      Tablets.snapshot(f);
+      Tablets.write(f, 600, 100, Tablets.T0 - 60_000); // older than startTs: skipped
+      Tablets.write(f, 700, 100, Tablets.T0 + 7_200_000);
+      await(tasks.create(spec(f, TaskSpec.MODE_INCREMENTAL_BY_TIMESTAMP, startTs, OutputFormat.PARQUET)));
+      awaitCaughtUp(f, TaskSpec.MODE_INCREMENTAL_BY_TIMESTAMP, startTs);
+      Tablets.write(f, 800, 150, Tablets.T0 + 7_300_000);
+      Tablets.write(f, 950, 50, Tablets.T0 - 120_000);
+      awaitCaughtUp(f, TaskSpec.MODE_INCREMENTAL_BY_TIMESTAMP, startTs);
+      await(tasks.delete("db1", "incremental"));
+      awaitStatus(tasks, "incremental", List::isEmpty);
+      assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_INCREMENTAL_BY_TIMESTAMP, startTs);
+    }
+  }
+
+  @Test
+  void continuousSyncTailsTheBinlogAcrossFileRolls() throws Exception {
+    try (TabletFixture f = Tablets.table(work.resolve("tablets"), "continuous", 220, PARTITIONS, zk.client())) {
+      Tablets.write(f, 0, 600, Tablets.T0);
+      Tablets.snapshot(f);
+      Tablets.write(f, 600, 90, Tablets.T0 + 1_000);
+      await(tasks.create(spec(f, TaskSpec.MODE_FULL_AND_CONTINUOUS, 0, OutputFormat.CSV)));
+      awaitCaughtUp(f, TaskSpec.MODE_FULL_AND_CONTINUOUS, 0);
+      for (int batch = 0; batch < 4; batch++) {
+        Tablets.write(f, 1_000 + batch * 100L, 100, Tablets.T0 + 10_000 + batch);
+        if (batch == 1) {
+          for (int pid = 0; pid < PARTITIONS; pid++) {
+            f.rollBinlog(pid);
+          }
+        }
+        Thread.sleep(150);
+      }
+      awaitCaughtUp(f, TaskSpec.MODE_FULL_AND_CONTINUOUS, 0);
+      List<SubtaskStatus> running = awaitStatus(tasks, "continuous",
+          s -> s.stream().allMatch(x -> x.state() == SubtaskState.RUNNING));
+      assertTrue(running.stream().allMatch(s -> s.collectorHost().equals("127.0.0.1")), running.toString());
+      await(tasks.delete("db1", "continuous"));
+      awaitStatus(tasks, "continuous", List::isEmpty);
+      assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_FULL_AND_CONTINUOUS, 0);
+    }
+  }
+}
