@@ -40,13 +40,25 @@ final class HostShardAllocation extends ShardCoordinator.AbstractShardAllocation
         .min(Comparator.comparing(r -> member(r).orElseThrow(), Member.ageOrdering()));
     return region
         .map(Futures::successful)
-        .orElseGet(() -> Futures.failed(new IllegalStateException(CollectorDirectory.refusal(shardId))));
+        .orElseGet(() -> Futures.failed(new NoCollectorException(shardId)));
   }
 
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> currentShardAllocations, Set<String> rebalanceInProgress) {
     return Futures.successful(Set.of());
+  }
+
+  /** The allocation of a machine's shard failed: no collector of that machine (logged without stack trace). */
+  static final class NoCollectorException extends IllegalStateException {
+    NoCollectorException(String host) {
+      super(CollectorDirectory.refusal(host));
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
   }
 
   private Optional<Member> member(ActorRef region) {
