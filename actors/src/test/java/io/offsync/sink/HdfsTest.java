@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -23,8 +24,9 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** The sink's file-system tests on a real MiniDFSCluster, plus HDFS permissions and a DataNode restart. */
+/** The sink's file-system tests on a real MiniDFSCluster, plus HDFS permissions and a DataNode lost mid-file. */
 class HdfsTest extends FileSystemTests {
 
   private MiniHdfs hdfs;
@@ -68,26 +70,32 @@ class HdfsTest extends FileSystemTests {
   }
 
   /**
-   * The only DataNode restarts while a file is open. The sink either fails (and leaves no tmp file) or finishes a
-   * file that holds exactly the rows sent; a retry after a failure yields exactly the rows.
+   * One of the two DataNodes of a file's write pipeline dies while the file is open. The sink either fails (and
+   * leaves no tmp file) or finishes a file that holds exactly the rows sent; a retry after a failure yields
+   * exactly the rows.
    */
   @Test
-  void dataNodeRestartMidFileNeverYieldsABadFile() throws Exception {
+  @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void dataNodeLossMidFileNeverYieldsABadFile() throws Exception {
+    Configuration conf = hdfs.configuration();
+    hdfs.cluster().startDataNodes(conf, 1, true, null, null);
+    hdfs.cluster().waitActive();
+    conf.setInt("dfs.replication", 2);
+    FileSystem fs2 = FileSystem.newInstance(hdfs.uri(), conf);
     Path dest = newDest();
-    ActorTestKit kit = ActorTestKit.create("HdfsRestart");
+    ActorTestKit kit = ActorTestKit.create("HdfsDataNodeLoss");
     try {
       Pair<BoundedSourceQueue<RowPack>, CompletionStage<List<RolledFile>>> run = Source.<RowPack>queue(64)
-          .via(CommitSink.flow(fs(), dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
+          .via(CommitSink.flow(fs2, dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
               RollPolicy.DEFAULT, 0))
           .toMat(Sink.seq(), Keep.both()).run(kit.system());
       offerAll(run.first(), Streams.wholeRowPacks(0, 3000, 50, Streams::binlog));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!fs().exists(FileNames.tmpPath(dest, Streams.TID, Streams.PID, 0, OutputFormat.CSV))) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!fs2.exists(FileNames.tmpPath(dest, Streams.TID, Streams.PID, 0, OutputFormat.CSV))) {
         assertTrue(System.nanoTime() < deadline, "the tmp file never appeared");
         Thread.sleep(20);
       }
-      assertTrue(hdfs.cluster().restartDataNode(0, true));
-      hdfs.cluster().waitActive();
+      hdfs.cluster().stopDataNode(1);
       offerAll(run.first(), Streams.wholeRowPacks(3000, 1000, 50, Streams::binlog));
       try {
         run.first().complete();
@@ -98,21 +106,22 @@ class HdfsTest extends FileSystemTests {
       try {
         files = run.second().toCompletableFuture().get(120, TimeUnit.SECONDS);
       } catch (ExecutionException failed) {
-        assertEquals(0, fs().listStatus(FileNames.tmpDir(dest)).length, "a failed sink leaves no tmp file");
+        assertEquals(0, fs2.listStatus(FileNames.tmpDir(dest)).length, "a failed sink leaves no tmp file");
         files = Source.from(Streams.wholeRowPacks(0, 4000, 50, Streams::binlog))
             .via(CommitSink.flow(fs(), dest, Streams.TID, Streams.PID, Streams.schema(), OutputFormat.CSV,
                 RollPolicy.DEFAULT, 0))
             .runWith(Sink.seq(), kit.system()).toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
       assertEquals(1, files.size());
-      CommitOps.commit(fs(), files.get(0));
+      CommitOps.commit(fs2, files.get(0));
       StringBuilder expected = new StringBuilder();
       for (long i = 0; i < 4000; i++) {
         expected.append(Fixtures.expectedCsvLine(Fixtures.ALL_TYPES, Streams.expectedArray(i)));
       }
-      assertEquals(expected.toString(), ReadBack.text(fs(), files.get(0).finalPath()));
+      assertEquals(expected.toString(), ReadBack.text(fs2, files.get(0).finalPath()));
     } finally {
       kit.shutdownTestKit();
+      fs2.close();
     }
   }
 

@@ -1,8 +1,10 @@
 package io.offsync.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.typesafe.config.ConfigFactory;
+import io.offsync.collector.Collector;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
@@ -10,6 +12,7 @@ import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RollPolicy;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.LocalCluster;
+import io.offsync.testkit.TabletFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two synctool nodes (a real Pekko cluster on 127.0.0.1) sharing one H2 file journal: the node that runs a table
  * task is downed in the middle of the sync; the survivor takes the task over (remember-entities, journal
- * recovery) and finishes it with every row committed exactly once and no tmp file left.
+ * recovery) and finishes it with every row committed exactly once and no tmp file left. Once with a row feed, once
+ * with testkit tablets and a real collector node, the downed node stopped between FileCommitting and the rename.
  */
 @ExtendWith(LogCapturingExtension.class)
 class ClusterFailoverTest {
@@ -88,6 +93,52 @@ class ClusterFailoverTest {
           DestFiles.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), 31, pid, RowFeed.ids(pid, ROWS));
         }
+      }
+    }
+  }
+
+  @Test
+  void withARealCollectorTheSurvivorFinishesTheCommitTheDownedNodeLeftHalfway() throws Exception {
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start();
+        TableMetadata metadata = new TableMetadata(zk.client(), "/openmldb");
+        TabletFixture f = Tablets.table(tmp.resolve("tablets"), "failover_real", 32, PARTITIONS, zk.client())) {
+      Tablets.write(f, 0, 1_500, Tablets.T0);
+      Tablets.snapshot(f);
+      Tablets.write(f, 1_500, 300, Tablets.T0 + 60_000);
+      AtomicReference<Address> halted = new AtomicReference<>();
+      try (LocalCluster cluster = LocalCluster.start("ClusterFailoverTest", EndToEndTest.nodeConfig(tmp),
+          List.of(EndToEndTest.COLLECTOR_ROLES, Set.of("synctool"), Set.of("synctool")))) {
+        Collector.init(cluster.system(0));
+        List<SyncTasks> nodes = new ArrayList<>();
+        for (int i = 1; i <= 2; i++) {
+          Address self = Cluster.get(cluster.system(i)).selfMember().address();
+          // the node running the task dies between FileCommitting and the rename of partition 1's second file
+          CommitFaults dieOnce = (at, tid, pid, seq) -> {
+            if (at == CommitFaults.Step.JOURNALED && pid == 1 && seq == 1 && halted.compareAndSet(null, self)) {
+              throw new CommitFaults.Halt("node " + self + " stops here");
+            }
+          };
+          nodes.add(SyncTasks.start(cluster.system(i),
+              SyncEnvironment.of(metadata, new Configuration()).withFaults(dieOnce)));
+        }
+        Path dest = tmp.resolve("dest-real");
+        await(nodes.get(0).create(new TaskSpec("db1", "failover_real", TaskSpec.MODE_FULL, 0,
+            dest.toUri().toString(), OutputFormat.CSV,
+            new RollPolicy(4 * 1024, Duration.ofSeconds(30), Duration.ofMillis(300)))));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (halted.get() == null && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        Address holder = halted.get();
+        assertNotNull(holder, "the task's node reached the fault");
+        int holderIdx = Cluster.get(cluster.system(1)).selfMember().address().equals(holder) ? 1 : 2;
+        int survivorIdx = 3 - holderIdx;
+        Cluster.get(cluster.system(survivorIdx)).manager().tell(new Down(holder));
+        cluster.system(holderIdx).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        awaitStatus(nodes.get(survivorIdx - 1), List::isEmpty);
+        EndToEndTest.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
+            new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);
       }
     }
   }
