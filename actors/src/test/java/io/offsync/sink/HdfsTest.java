@@ -100,7 +100,7 @@ class HdfsTest extends FileSystemTests {
       try {
         run.first().complete();
       } catch (IllegalStateException alreadyTerminated) {
-        // the sink failed during the restart; its outcome is checked below
+        // the sink failed when the DataNode went away; its outcome is checked below
       }
       List<RolledFile> files;
       try {

@@ -71,6 +71,7 @@ public final class SyncBench implements Callable<Integer> {
   int rollIdle;
 
   private final AtomicLong peakHeap = new AtomicLong();
+  private final AtomicLong peakLive = new AtomicLong();
   private volatile boolean sampling = true;
 
   public static void main(String[] args) {
@@ -154,8 +155,9 @@ public final class SyncBench implements Callable<Integer> {
 
   private void target(String name, FileSystem fs, org.apache.hadoop.fs.Path dest, String server,
       List<Path> sourceFiles, long sourceBytes) throws Exception {
-    peakHeap.set(0);
     System.gc();
+    peakHeap.set(0);
+    peakLive.set(0);
     long t0 = System.nanoTime();
     helper(server, "create", "-t", "demo_db.demo_table", "-m", "0", "-d", dest.toString());
     long committed = 0;
@@ -170,6 +172,7 @@ public final class SyncBench implements Callable<Integer> {
     int files = OutputFiles.committed(fs, dest).size();
     long outBytes = OutputFiles.committed(fs, dest).stream().mapToLong(s -> s.getLen()).sum();
     long heap = peakHeap.get();
+    long live = peakLive.get();
     waitTaskGone(server);
 
     org.apache.hadoop.fs.Path rawDest = new org.apache.hadoop.fs.Path(dest.getParent(), dest.getName() + "-raw");
@@ -183,8 +186,9 @@ public final class SyncBench implements Callable<Integer> {
     double mbps = sourceBytes / 1e6 / secs;
     double rawMbps = sourceBytes / 1e6 / rawSecs;
     System.out.printf("%s%n  mode 0: %,d rows in %.1f s = %,.0f rows/s, %.1f MB/s of table bytes; %d files, %,d"
-            + " bytes of Parquet; peak heap %d MB%n", name, rows, secs, rows / secs, mbps, files, outBytes,
-        heap >> 20);
+            + " bytes of Parquet; peak heap %d MB used"
+            + " (incl. garbage; -Xmx caps it), %d MB live after GC%n", name, rows, secs, rows / secs, mbps, files, outBytes,
+        heap >> 20, live >> 20);
     System.out.printf("  raw copy of the same %,d bytes into the same file system: %.1f s = %.1f MB/s;"
         + " offsync/raw = %.2f%n", sourceBytes, rawSecs, rawMbps, mbps / rawMbps);
   }
@@ -270,6 +274,13 @@ public final class SyncBench implements Callable<Integer> {
         used += p.getUsage().getUsed();
       }
       peakHeap.accumulateAndGet(used, Math::max);
+      long live = 0;
+      for (MemoryPoolMXBean p : heapPools) {
+        if (p.isCollectionUsageThresholdSupported() && p.getCollectionUsage() != null) {
+          live += p.getCollectionUsage().getUsed();
+        }
+      }
+      peakLive.accumulateAndGet(live, Math::max);
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {
