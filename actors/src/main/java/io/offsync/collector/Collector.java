@@ -1,6 +1,8 @@
 package io.offsync.collector;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.partition.PartitionReader;
 import io.offsync.protocol.position.BinlogPosition;
@@ -137,9 +139,21 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(),
                 settings != null ? settings : CollectorSettings.fromConfig(system.settings().config())))
             .withRole(ROLE)
-            .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+            .withSettings(shardingSettings(system))
             .withMessageExtractor(new HostExtractor())
             .withAllocationStrategy(new HostShardAllocation()));
+  }
+
+  /**
+   * No passivation (one entity per machine, its streams live in it), and coordinator state written to a plain
+   * majority of the collector nodes: with the default "majority + 3" a handful of collector nodes means all of
+   * them, so a crashed (downed) active collector would block re-allocating its machine to the standby.
+   */
+  private static ClusterShardingSettings shardingSettings(ActorSystem<?> system) {
+    Config sharding = ConfigFactory.parseString(
+            "coordinator-state { write-majority-plus = 0, read-majority-plus = 0 }")
+        .withFallback(system.settings().config().getConfig("pekko.cluster.sharding"));
+    return ClusterShardingSettings.fromConfig(sharding).withNoPassivationStrategy();
   }
 
   public static Behavior<Command> create(String host, CollectorSettings settings) {

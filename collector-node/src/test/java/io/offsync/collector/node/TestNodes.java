@@ -97,9 +97,15 @@ public final class TestNodes {
   /** Asks the collector of {@code host} for a stream. */
   public static CompletionStage<SourceRef<RowPack>> open(ActorSystem<?> client, String host, int tid, int pid, int mode,
       long startTs, Position from, byte[] tableInfo, String subtaskId) {
+    return open(client, host, tid, pid, mode, startTs, from, tableInfo, subtaskId, Duration.ofSeconds(30));
+  }
+
+  /** Asks the collector of {@code host} for a stream, waiting at most {@code timeout} for the answer. */
+  public static CompletionStage<SourceRef<RowPack>> open(ActorSystem<?> client, String host, int tid, int pid, int mode,
+      long startTs, Position from, byte[] tableInfo, String subtaskId, Duration timeout) {
     return ClusterSharding.get(client).entityRefFor(Collector.TYPE_KEY, host)
         .askWithStatus(replyTo -> new Collector.OpenStream(tid, pid, mode, startTs, from, tableInfo, subtaskId,
-            replyTo), Duration.ofSeconds(30));
+            replyTo), timeout);
   }
 
   /**
