@@ -59,8 +59,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * committed rows are never lost nor duplicated.
  *
  * <p>Failure behaviour. A lost collector, a moved leader, a stream error or a failed commit puts the subtask in
- * REASSIGNING: it re-resolves the leader's machine from ZooKeeper and reopens with exponential backoff. A stream
- * that delivers nothing within {@code init-timeout} is reopened the same way, without counting as a failure.
+ * REASSIGNING: it re-resolves the leader's machine from ZooKeeper and reopens with exponential backoff. An INIT
+ * subtask (nothing read yet) whose stream delivers nothing within {@code init-timeout} is reopened the same way,
+ * without counting as a failure; a subtask reopened further on is RUNNING at once (a quiet binlog tail sends
+ * nothing, and a lost collector fails the stream). A leader that moves to another machine (checked every
+ * {@code leader-check-interval}) makes it reopen there.
  * After {@code retry.max-retries} consecutive failures without a committed file in between the subtask becomes
  * FAILED with the reason, which is journaled; its committed files stay.
  */

@@ -18,7 +18,6 @@ import io.offsync.testkit.LocalCluster;
 import io.offsync.testkit.MiniHdfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
