@@ -16,7 +16,6 @@ import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
 import io.offsync.sync.SubtaskState;
 import io.offsync.sync.SyncEnvironment;
-import io.offsync.sync.SyncSettings;
 import io.offsync.sync.SyncTaskException;
 import io.offsync.sync.SyncTasks;
 import io.offsync.sync.TaskSpec;
@@ -59,9 +58,7 @@ public final class EngineTaskAdmin implements TaskAdmin {
   public static SyncToolNode.Engine engine() {
     return (system, ctx) -> {
       TableMetadata tables = new TableMetadata(ctx.zookeeper(), ctx.settings().zookeeperRootPath());
-      SyncSettings sync = SyncSettings.fromConfig(system.settings().config());
-      SyncTasks tasks = SyncTasks.start(system, SyncEnvironment.of(tables, ctx.hadoopConf(),
-          s -> new ClusterRowSource(s, sync.openTimeout())));
+      SyncTasks tasks = SyncTasks.start(system, SyncEnvironment.of(tables, ctx.hadoopConf()));
       return new EngineTaskAdmin(tasks, new ClusterMetadata(ctx.zookeeper(), ctx.settings().zookeeperRootPath()),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
     };
