@@ -429,7 +429,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         })
         .viaMat(KillSwitches.single(), Keep.right())
         .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-            spec.task().format(), spec.task().roll(), s.nextSeq()))
+            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position()))
         .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
             self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
         .toMat(Sink.ignore(), Keep.both())
