@@ -14,7 +14,7 @@
 #   --append N      rows appended to the binlog while the task runs (default 20000)
 #   --duration S    after the demo, keep running S seconds, then stop (default: until Ctrl-C)
 #   --no-wait       stop as soon as the demo is done (for CI and scripts)
-#   --port-base P   ports P..P+21 are used (default 18800; env OFFSYNC_QUICKSTART_PORT_BASE)
+#   --port-base P   ports P..P+22 are used (default 18800; env OFFSYNC_QUICKSTART_PORT_BASE)
 #   --timeout S     give up when rows do not arrive within S seconds (default 600)
 #
 # Exit code 0 when every written row arrived in the output exactly once, 1 otherwise (or on a start failure).
@@ -40,7 +40,7 @@ done
 
 run="$home/run/quickstart"
 zk_port=$port_base; st_port=$((port_base + 10)); st_mgmt=$((port_base + 11)); st_cluster=$((port_base + 12))
-col_port=$((port_base + 20)); col_cluster=$((port_base + 21))
+col_port=$((port_base + 20)); col_cluster=$((port_base + 21)); col_mgmt=$((port_base + 22))
 table=demo_db.demo_table
 out="$run/out"
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -70,9 +70,9 @@ if [ -d "$run" ]; then
   rm -rf "$run"
 fi
 
-for p in $zk_port $st_port $st_mgmt $st_cluster $col_port $col_cluster; do
+for p in $zk_port $st_port $st_mgmt $st_cluster $col_port $col_cluster $col_mgmt; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "port $p is in use; choose other ports with --port-base (ports P..P+21 are used)" >&2
+    echo "port $p is in use; choose other ports with --port-base (ports P..P+22 are used)" >&2
     exit 1
   fi
 done
@@ -136,6 +136,7 @@ cat >"$run/collector/conf/data_collector.flags" <<EOF
 --ssd_root_path=$run/tablet/ssd
 --hdd_root_path=$run/tablet/hdd
 --cluster_port=$col_cluster
+--management_port=$col_mgmt
 --cluster_seed_nodes=127.0.0.1:$st_cluster
 EOF
 

@@ -349,7 +349,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       }
     }
     StreamStats stats = new StreamStats(p.streamId(), open.subtaskId(), open.tid(), open.pid(), open.mode(),
-        open.from());
+        partition.links.tabletDir().resolve("binlog"), open.from());
     ActorRef<Command> self = getContext().getSelf();
     var materialized = PartitionStream.source(p.result().reader(), p.result().description(), stats,
             settings.tailPollInterval(), blocking, getContext().getSystem(),

@@ -3,13 +3,14 @@ package io.offsync.collector;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
  * What the collector entities of this node are doing, for the status page: the machines whose entity runs here
- * (this node is their active collector) and every open stream.
+ * (this node is their active collector), every open stream and how often each was opened.
  */
 public final class CollectorRegistry implements Extension {
 
@@ -17,6 +18,7 @@ public final class CollectorRegistry implements Extension {
 
   private final Set<String> activeHosts = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, StreamStats> streams = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> opens = new ConcurrentHashMap<>();
 
   private CollectorRegistry() {}
 
@@ -35,6 +37,19 @@ public final class CollectorRegistry implements Extension {
         .toList();
   }
 
+  /**
+   * How many streams subtask {@code subtaskId} has opened on partition {@code tid}/{@code pid} of this node since
+   * it started (the first open and every reopen).
+   */
+  public long opens(String subtaskId, int tid, int pid) {
+    AtomicLong n = opens.get(openKey(subtaskId, tid, pid));
+    return n == null ? 0 : n.get();
+  }
+
+  private static String openKey(String subtaskId, int tid, int pid) {
+    return subtaskId + "/" + tid + "-" + pid;
+  }
+
   void entityStarted(String host) {
     activeHosts.add(host);
   }
@@ -44,6 +59,8 @@ public final class CollectorRegistry implements Extension {
   }
 
   void streamOpened(StreamStats stats) {
+    opens.computeIfAbsent(openKey(stats.subtaskId(), stats.tid(), stats.pid()), k -> new AtomicLong())
+        .incrementAndGet();
     streams.put(stats.streamId(), stats);
   }
 

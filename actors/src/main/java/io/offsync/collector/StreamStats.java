@@ -2,12 +2,13 @@ package io.offsync.collector;
 
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Live counters of one open stream, written by the stream and read by the status page.
+ * Live counters of one open stream, written by the stream and read by the status page and {@code /metrics}.
  */
 public final class StreamStats {
 
@@ -16,17 +17,19 @@ public final class StreamStats {
   private final int tid;
   private final int pid;
   private final int mode;
+  private final Path binlogDir;
   private final Instant opened = Instant.now();
   private final AtomicLong rows = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
   private volatile Position position;
 
-  StreamStats(String streamId, String subtaskId, int tid, int pid, int mode, Position from) {
+  StreamStats(String streamId, String subtaskId, int tid, int pid, int mode, Path binlogDir, Position from) {
     this.streamId = streamId;
     this.subtaskId = subtaskId;
     this.tid = tid;
     this.pid = pid;
     this.mode = mode;
+    this.binlogDir = binlogDir;
     this.position = from;
   }
 
@@ -56,6 +59,11 @@ public final class StreamStats {
 
   public int mode() {
     return mode;
+  }
+
+  /** The tablet's binlog directory of the partition (for the lag metric). */
+  public Path binlogDir() {
+    return binlogDir;
   }
 
   public Instant opened() {

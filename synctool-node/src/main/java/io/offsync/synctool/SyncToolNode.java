@@ -9,6 +9,7 @@ import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
 import io.offsync.synctool.grpc.AdminGrpcService;
+import io.offsync.synctool.http.MetricsRoute;
 import io.offsync.synctool.http.OpenMldbRoutes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running synctool node: the actor system {@value SyncToolSettings#SYSTEM_NAME} with role {@code synctool}
  * joined to its cluster, the task engine, the admin server on {@code server.port} (OpenMLDB HTTP/JSON endpoints
- * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2 cleartext), and Pekko
+ * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2 cleartext; Prometheus
+ * {@code /metrics} there too), and Pekko
  * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}.
  *
  * <p>Start-up fails, with a message naming the setting to fix, when ZooKeeper cannot be reached within
@@ -108,7 +110,7 @@ public final class SyncToolNode implements AutoCloseable {
       TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
           hadoopConf, settings, blocking);
-      Route route = concat(new OpenMldbRoutes(admin).route(),
+      Route route = concat(new OpenMldbRoutes(admin).route(), new MetricsRoute(tasks).route(),
           handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
       ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
           .bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -127,6 +127,7 @@ class SyncToolNodeTest {
     int collectorCluster = freePort();
     collector = CollectorNode.start(DataCollectorFlags.of(Map.ofEntries(
         Map.entry("endpoint", "127.0.0.1:" + freePort()),
+        Map.entry("management_port", String.valueOf(freePort())),
         Map.entry("zk_cluster", zk.connectString()),
         Map.entry("zk_root_path", ROOT),
         Map.entry("collector_datadir", tmp.resolve("datadir").toString()),
@@ -273,6 +274,16 @@ class SyncToolNodeTest {
     }
   }
 
+  /** The value of the series {@code series} (name and labels) on a Prometheus page, -1 when absent. */
+  static long metric(String page, String series) {
+    for (String line : page.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Long.parseLong(line.substring(series.length() + 1).strip());
+      }
+    }
+    return -1;
+  }
+
   // --------------------------------------------------------------------------------------------- tests
 
   @Test
@@ -319,6 +330,22 @@ class SyncToolNodeTest {
       assertTrue(info.matches("lastUpdateTime=\\d{13};progressPath=" + tmp.resolve("progress").resolve("journal")
           + "/11/" + i), info);
     }
+
+    HttpResponse<String> metrics = get(node.serverPort(), "/metrics");
+    assertEquals(200, metrics.statusCode(), metrics.body());
+    String page = metrics.body();
+    assertTrue(page.contains("# TYPE offsync_synctool_rows_committed_total counter\n"), page);
+    long metricRows = 0;
+    for (SubtaskStatus st : grpcStatus("events")) {
+      String labels = "{db=\"demo\",table=\"events\",tid=\"11\",pid=\"" + st.getPid() + "\",state=\"RUNNING\"}";
+      long rows = metric(page, "offsync_synctool_rows_committed_total" + labels);
+      assertEquals(st.getRows(), rows, page);
+      assertEquals(st.getBytes(), metric(page, "offsync_synctool_bytes_committed_total" + labels), page);
+      assertEquals(st.getFiles(), metric(page, "offsync_synctool_files_committed_total" + labels), page);
+      assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, page);
+      metricRows += rows;
+    }
+    assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows, page);
 
     String helperView = HelperScript.run("", "status", server);
     assertTrue(helperView.startsWith("2 tasks(tid-pid)\n{'lastUpdateTime': '"), helperView);

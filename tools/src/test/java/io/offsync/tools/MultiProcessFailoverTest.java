@@ -192,6 +192,7 @@ class MultiProcessFailoverTest {
     Path dir = base.resolve(name);
     String flags = String.join("\n",
         "--endpoint=127.0.0.1:" + ProcessCluster.freePort(),
+        "--management_port=" + ProcessCluster.freePort(),
         "--zk_cluster=" + zk,
         "--zk_root_path=" + ZK_ROOT,
         "--collector_datadir=" + dir.resolve("data"),

@@ -17,17 +17,20 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system
  * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
- * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper and serves
- * {@code /status} on the endpoint's port.
+ * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves
+ * {@code /status} and Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive},
+ * {@code /ready}: Up in the cluster and ZooKeeper connected, {@code /cluster/members}) on {@code management_port}.
  *
  * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, pack size larger than
  * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
@@ -44,13 +47,15 @@ public final class CollectorNode implements AutoCloseable {
   private final CollectorRegistration registration;
   private final ServerBinding binding;
   private final String endpoint;
+  private final int managementPort;
 
   private CollectorNode(ActorSystem<Void> system, CollectorRegistration registration, ServerBinding binding,
-      String endpoint) {
+      String endpoint, int managementPort) {
     this.system = system;
     this.registration = registration;
     this.binding = binding;
     this.endpoint = endpoint;
+    this.managementPort = managementPort;
   }
 
   public static void main(String[] args) throws Exception {
@@ -88,6 +93,9 @@ public final class CollectorNode implements AutoCloseable {
       seeds.add("pekko://" + SYSTEM_NAME + "@" + flags.clusterHost() + ":" + flags.clusterPort());
     }
     c.put("pekko.cluster.seed-nodes", seeds);
+    int managementPort = flags.managementPort();
+    c.put("pekko.management.http.hostname", flags.get("http_bind_host"));
+    c.put("pekko.management.http.port", managementPort);
     c.put("offsync.collector.datadir", flags.get("collector_datadir"));
     c.put("offsync.collector.max-pack-size", flags.longValue("max_pack_size", 1));
     c.put("offsync.collector.hdd-root-path", flags.get("hdd_root_path"));
@@ -120,6 +128,13 @@ public final class CollectorNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     try {
       Collector.init(system, settings);
+      CollectorReadiness.ZooKeeperProbe.ID.get(Adapter.toClassic(system)).check =
+          () -> registration.client().getZookeeperClient().isConnected() && registration.registered();
+      if (flags.managementPort() != 0) {
+        PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-stop",
+            () -> PekkoManagement.get(system).stop());
+      }
       StatusPage status = new StatusPage(system, endpoint, flags.host(), registration);
       ServerBinding binding = Http.get(system).newServerAt(flags.get("http_bind_host"), flags.httpPort())
           .bind(status.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -134,10 +149,11 @@ public final class CollectorNode implements AutoCloseable {
             }
             return java.util.concurrent.CompletableFuture.completedFuture(Done.done());
           });
-      log.info("data_collector {} of machine {} started: cluster {}, status http://{}:{}/status, registered {}",
-          endpoint, flags.host(), system.address(), flags.get("http_bind_host"),
-          binding.localAddress().getPort(), registration.path());
-      return new CollectorNode(system, registration, binding, endpoint);
+      log.info("data_collector {} of machine {} started: cluster {}, status and metrics http://{}:{}/status "
+          + "and /metrics, management port {}, registered {}", endpoint, flags.host(), system.address(),
+          flags.get("http_bind_host"), binding.localAddress().getPort(),
+          flags.managementPort() == 0 ? "off" : flags.managementPort(), registration.path());
+      return new CollectorNode(system, registration, binding, endpoint, flags.managementPort());
     } catch (Exception e) {
       system.terminate();
       registration.close();
@@ -160,6 +176,11 @@ public final class CollectorNode implements AutoCloseable {
   /** The port the status page listens on. */
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The Pekko Management port ({@code /alive}, {@code /ready}, {@code /cluster/members}); 0 when off. */
+  public int managementPort() {
+    return managementPort;
   }
 
   /** Leaves the cluster gracefully (the entity hands off to a standby) and stops. */

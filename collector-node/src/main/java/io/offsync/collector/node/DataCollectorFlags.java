@@ -52,6 +52,7 @@ public final class DataCollectorFlags {
     d.put("hdd_root_path", "");
     d.put("ssd_root_path", "");
     d.put("http_bind_host", "0.0.0.0");
+    d.put("management_port", "");
     d.put("cluster_host", "");
     d.put("cluster_port", "7790");
     d.put("cluster_seed_nodes", "");
@@ -160,6 +161,23 @@ public final class DataCollectorFlags {
   public int httpPort() {
     String e = endpoint();
     return port(e.substring(e.lastIndexOf(':') + 1), "endpoint");
+  }
+
+  /**
+   * Port of Pekko Management ({@code /alive}, {@code /ready}, {@code /cluster/members}): {@code management_port},
+   * empty = the endpoint's port + 1; 0 = no management server.
+   */
+  public int managementPort() {
+    String v = get("management_port");
+    if (v.isEmpty()) {
+      int p = httpPort() + 1;
+      if (p > 65535) {
+        throw new IllegalArgumentException("flag management_port: the endpoint's port + 1 is " + p
+            + ", not a port; set management_port (0 = no management server)");
+      }
+      return p;
+    }
+    return port(v, "management_port");
   }
 
   public String clusterHost() {

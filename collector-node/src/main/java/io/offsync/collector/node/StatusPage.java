@@ -18,7 +18,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The collector's {@code /status} page (plain text, for {@code curl http://<endpoint>/status}): node, machine,
  * whether this node is the machine's active collector or a standby, ZooKeeper registration, and every open
- * stream with tid, pid, phase, position, rows and bytes sent and rates.
+ * stream with tid, pid, phase, position, rows and bytes sent and rates; and {@code /metrics} for Prometheus
+ * ({@link CollectorMetrics}).
  */
 final class StatusPage extends AllDirectives {
 
@@ -27,16 +28,20 @@ final class StatusPage extends AllDirectives {
   private final String host;
   private final CollectorRegistration registration;
   private final Instant started = Instant.now();
+  private final CollectorMetrics metrics;
 
   StatusPage(ActorSystem<?> system, String endpoint, String host, CollectorRegistration registration) {
     this.system = system;
     this.endpoint = endpoint;
     this.host = host;
     this.registration = registration;
+    this.metrics = new CollectorMetrics(system);
   }
 
   Route route() {
-    return path("status", () -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, render()))));
+    return concat(
+        path("status", () -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, render())))),
+        path("metrics", () -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.render())))));
   }
 
   /** "active" when the machine's collector entity runs here or would be placed here, else "standby". */

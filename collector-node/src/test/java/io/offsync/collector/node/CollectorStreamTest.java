@@ -224,6 +224,77 @@ class CollectorStreamTest {
   }
 
   @Test
+  void metricsCountRowsBytesOpensAndBinlogLagAndManagementAnswers() throws Exception {
+    Tablet t = Tablet.create(tmp.resolve("hdd"), 17, 1, 20, 30);
+    try {
+      SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, t.tid(), 0, 2, 0, Position.start(),
+          t.tableInfoBytes(), "metrics-a").toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ConcurrentLinkedQueue<RowPack> got = new ConcurrentLinkedQueue<>();
+      UniqueKillSwitch kill = ref.getSource().viaMat(KillSwitches.single(), Keep.right())
+          .to(Sink.foreach(got::add)).run(client);
+      List<String> expected = t.expectedRows(0);
+      awaitRows(t, got, expected);
+      String labels = "{tid=\"17\",pid=\"0\",subtask=\"metrics-a\"}";
+      String page = http(collector.httpPort(), "/metrics", 200);
+      assertTrue(page.contains("# TYPE offsync_collector_rows_sent_total counter\n"), page);
+      assertEquals(expected.size(), metric(page, "offsync_collector_rows_sent_total" + labels), page);
+      long bytes = got.stream().mapToLong(p -> p.data().length).sum();
+      assertEquals(bytes, metric(page, "offsync_collector_bytes_sent_total" + labels), page);
+      assertEquals(1, metric(page, "offsync_collector_stream_opens_total" + labels), page);
+      assertEquals(0, metric(page, "offsync_collector_binlog_lag_entries" + labels), "caught up: " + page);
+      kill.shutdown();
+
+      t.put(3000);
+      long last = t.lastLogIndex(0);
+      SourceRef<RowPack> unread = TestNodes.open(client, MACHINE, t.tid(), 0, 2, 0, new BinlogPosition(last - 2999),
+          t.tableInfoBytes(), "metrics-a").toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertNotNull(unread);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (metric(page = http(collector.httpPort(), "/metrics", 200),
+          "offsync_collector_stream_opens_total" + labels) != 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2, metric(page, "offsync_collector_stream_opens_total" + labels), "reopened: " + page);
+      // the stream reads ahead of its consumer by its buffers, not 3000 entries: the lag is the unread rest
+      String status = http(collector.httpPort(), "/status", 200);
+      page = http(collector.httpPort(), "/metrics", 200);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics-a\\s+binlog\\((\\d+)\\)")
+          .matcher(status);
+      assertTrue(m.find(), status);
+      long next = Long.parseLong(m.group(1));
+      long lag = metric(page, "offsync_collector_binlog_lag_entries" + labels);
+      assertEquals(last + 1 - next, lag, "lag = last log index + 1 - next position: " + status + page);
+      assertTrue(lag > 0 && lag <= 3000, "entries not yet read: " + lag);
+      assertEquals(3000 - lag, metric(page, "offsync_collector_rows_sent_total" + labels), page);
+
+      assertEquals("OK", http(collector.managementPort(), "/alive", 200).strip());
+      http(collector.managementPort(), "/ready", 200);
+      assertTrue(http(collector.managementPort(), "/cluster/members", 200)
+          .contains(collector.system().address().toString()));
+    } finally {
+      t.close();
+    }
+  }
+
+  private static String http(int port, String path, int status) throws Exception {
+    var response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(status, response.statusCode(), path + ": " + response.body());
+    return response.body();
+  }
+
+  /** The value of the series {@code series} (name and labels) on a Prometheus page, -1 when absent. */
+  private static long metric(String page, String series) {
+    for (String line : page.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Long.parseLong(line.substring(series.length() + 1).strip());
+      }
+    }
+    return -1;
+  }
+
+  @Test
   void modeOneSkipsRowsOlderThanTheStartTimestamp() throws Exception {
     long startTs = Tablet.tsOfRow(150);
     List<String> expected = tablet.expectedRows(0, 1, startTs);

@@ -26,6 +26,12 @@ class DataCollectorFlagsTest {
     assertEquals(8888, flags.httpPort());
     assertEquals("/openmldb", flags.get("zk_root_path"));
     assertEquals(1048576, flags.longValue("max_pack_size", 1));
+    assertEquals(8889, flags.managementPort(), "management defaults to the endpoint's port + 1");
+    assertEquals(8889, CollectorNode.config(flags).getInt("pekko.management.http.port"));
+    assertEquals(0, DataCollectorFlags.of(Map.of("management_port", "0")).managementPort());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> DataCollectorFlags.of(Map.of("management_port", "http")).managementPort());
+    assertTrue(bad.getMessage().contains("management_port"), bad.getMessage());
     CollectorSettings settings = CollectorSettings.fromConfig(CollectorNode.config(flags));
     assertEquals(List.of(Path.of("/tmp/openmldb/db_hdd")), settings.hddRoots());
     assertEquals(1048576, settings.maxPackSize());

@@ -43,7 +43,7 @@ public final class TestNodes {
   public static CollectorNode collector(String zk, String machine, Path datadir, Path hddRoot, int maxPackSize,
       String seed, HardLinker linker) throws Exception {
     int clusterPort = freePort();
-    DataCollectorFlags flags = DataCollectorFlags.of(Map.of(
+    Map<String, String> values = new java.util.HashMap<>(Map.of(
         "endpoint", machine + ":" + freePort(),
         "zk_cluster", zk,
         "collector_datadir", datadir.toString(),
@@ -54,7 +54,8 @@ public final class TestNodes {
         "cluster_host", "127.0.0.1",
         "cluster_port", String.valueOf(clusterPort),
         "cluster_seed_nodes", seed == null ? "" : seed));
-    return CollectorNode.start(flags, linker);
+    values.put("management_port", String.valueOf(freePort()));
+    return CollectorNode.start(DataCollectorFlags.of(values), linker);
   }
 
   public static String seedOf(CollectorNode node) {

@@ -123,7 +123,7 @@ public final class SyncBench implements Callable<Integer> {
       SyncToolNode synctool = SyncToolNode.start(SyncToolSettings.parse(props, null), ConfigFactory.load(),
           EngineTaskAdmin.engine());
       CollectorNode collector = CollectorNode.start(DataCollectorFlags.of(Map.of(
-          "endpoint", "127.0.0.1:" + freePort(), "zk_cluster", zk.connectString(),
+          "endpoint", "127.0.0.1:" + freePort(), "management_port", "0", "zk_cluster", zk.connectString(),
           "collector_datadir", run.resolve("collector").toString(),
           "ssd_root_path", tablet.toString(), "cluster_port", String.valueOf(freePort()),
           "cluster_seed_nodes", "127.0.0.1:" + clusterPort)), HardLinker.FILES);
