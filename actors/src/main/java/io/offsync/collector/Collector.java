@@ -345,7 +345,9 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       if (previous.subtaskId().equals(open.subtaskId())) {
         getContext().getLog().info("subtask {} reopened partition {}: ending its previous stream", open.subtaskId(),
             key);
-        previous.killSwitch().shutdown();
+        // fail, never complete, the superseded stream: a mode-0 consumer takes completion for the end of the data
+        previous.killSwitch().abort(new IllegalStateException("superseded: subtask " + open.subtaskId()
+            + " reopened partition " + key));
       }
     }
     StreamStats stats = new StreamStats(p.streamId(), open.subtaskId(), open.tid(), open.pid(), open.mode(),

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.pekko.Done;
@@ -108,6 +109,9 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   private record StreamEnded(long gen, Throwable failure) implements Command {}
 
+  /** Mode 0: the data ended and the partition's tmp files were deleted; now SUCCESS may be journaled. */
+  private record Finishing(long gen, Throwable failure) implements Command {}
+
   private record StrayDeleted(Throwable failure) implements Command {}
 
   /** Journaled events. */
@@ -188,7 +192,13 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private final Deque<long[]> rateSamples = new ArrayDeque<>();
 
   // runtime, not journaled
-  private long gen;
+  /**
+   * Generations are unique in the JVM, not per instance: after a supervisor restart the new instance must never
+   * take a late message of its predecessor's stream (StreamEnded, Roll) for one of its own.
+   */
+  private static final AtomicLong GENERATIONS = new AtomicLong();
+
+  private long gen = GENERATIONS.incrementAndGet();
   private SubtaskState phase = SubtaskState.INIT;
   private UniqueKillSwitch killSwitch;
   private boolean streamLive;
@@ -250,6 +260,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .onCommand(Roll.class, this::onRoll)
         .onCommand(Renamed.class, this::onRenamed)
         .onCommand(StreamEnded.class, this::onStreamEnded)
+        .onCommand(Finishing.class, this::onFinishing)
         .onCommand(StrayDeleted.class, (s, c) -> {
           rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), null);
           return Effect().stop();
@@ -288,7 +299,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private Effect<Event, State> onStop(State s, Stop c) {
     intent = Intent.STOP;
     timers.cancelAll();
-    gen++;
+    gen = GENERATIONS.incrementAndGet();
     if (streamLive) {
       killSwitch.abort(new SubtaskStopped("subtask stopped"));
       return Effect().none();
@@ -311,7 +322,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Stops the stream (if any) and any scheduled reopen; {@code why} says what happens when it has ended. */
   private void haltReading(Intent why) {
     timers.cancelAll();
-    gen++;
+    gen = GENERATIONS.incrementAndGet();
     preparing = false;
     if (streamLive) {
       intent = why;
@@ -323,7 +334,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   /** Step 0 of every (re)open: finish a journaled commit, delete stray tmp files, then open. */
   private void prepare(State s) {
-    gen++;
+    gen = GENERATIONS.incrementAndGet();
     preparing = true;
     intent = Intent.NONE;
     if (commitInFlight) {
@@ -613,16 +624,30 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return Effect().none();
     }
     if (c.failure() == null && spec.task().mode() == TaskSpec.MODE_FULL) {
-      return Effect().persist(new Succeeded(now())).thenRun(ns -> {
-        phase = SubtaskState.SUCCESS;
-        rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), null);
-        report(ns);
-      });
+      // leave no tmp file behind: one of an earlier incarnation that died mid-write may still be there
+      long g = gen;
+      ctx.pipeToSelf(deleteStray(), (ok, e) -> new Finishing(g, e));
+      return Effect().none();
     }
     String why2 = c.failure() == null
         ? "the stream from " + host + " ended although mode " + spec.task().mode() + " never ends"
         : "the stream from " + host + " failed: " + message(c.failure());
     return failure(s, why2);
+  }
+
+  private Effect<Event, State> onFinishing(State s, Finishing c) {
+    if (c.gen() != gen || s.lifecycle() != Lifecycle.ACTIVE) {
+      return Effect().none();
+    }
+    if (c.failure() != null) {
+      ctx.getLog().warn("subtask {} finished but could not delete its leftover tmp files in {}: {}",
+          spec.subtaskId(), spec.task().dest(), message(c.failure()));
+    }
+    return Effect().persist(new Succeeded(now())).thenRun(ns -> {
+      phase = SubtaskState.SUCCESS;
+      rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), null);
+      report(ns);
+    });
   }
 
   /** Counts a failure; reopens after backoff or, past the retry budget, journals FAILED. */
@@ -646,7 +671,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private void scheduleReopen(Duration after) {
-    gen++;
+    gen = GENERATIONS.incrementAndGet();
     timers.startSingleTimer(new Reopen(gen), after);
   }
 
