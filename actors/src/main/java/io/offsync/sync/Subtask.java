@@ -206,6 +206,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private boolean preparing;
   private Intent intent = Intent.NONE;
   private int failures;
+  private long streamOpens;
+  private long streamFailures;
   private String reason = "";
   private String host = "";
 
@@ -447,6 +449,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .run(materializer);
     killSwitch = running.first();
     streamLive = true;
+    streamOpens++;
     ctx.pipeToSelf(running.second(), (done, e) -> new StreamEnded(g, e));
     if (s.position().equals(Position.start())) {
       timers.startSingleTimer(new InitTimeout(g), settings.initTimeout()); // INIT: assigned, no data yet
@@ -653,6 +656,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Counts a failure; reopens after backoff or, past the retry budget, journals FAILED. */
   private Effect<Event, State> failure(State s, String why) {
     failures++;
+    streamFailures++;
     reason = why;
     if (failures > settings.maxRetries()) {
       String finalReason = why + " (gave up after " + settings.maxRetries() + " retries)";
@@ -740,7 +744,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     TaskSpec t = spec.task();
     return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
         t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate(), host,
-        why == null ? "" : why, s.lastUpdate(), spec.incarnation());
+        why == null ? "" : why, s.lastUpdate(), spec.incarnation(), streamOpens, streamFailures);
   }
 
   private void report(State s) {

@@ -24,6 +24,8 @@ import io.offsync.serialization.CborSerializable;
  * @param reason why it is FAILED or REASSIGNING, empty otherwise
  * @param lastUpdate epoch ms of the last state change or commit
  * @param incarnation which creation of the table task this subtask belongs to
+ * @param streamOpens streams opened since the subtask started on its current node (first open and reopens)
+ * @param streamFailures stream or commit failures counted against the retry budget since it started there
  */
 public record SubtaskStatus(
     int tid,
@@ -43,5 +45,7 @@ public record SubtaskStatus(
     String collectorHost,
     String reason,
     long lastUpdate,
-    long incarnation)
+    long incarnation,
+    long streamOpens,
+    long streamFailures)
     implements CborSerializable {}

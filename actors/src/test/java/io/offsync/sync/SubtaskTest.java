@@ -113,6 +113,8 @@ class SubtaskTest {
     assertEquals(ROWS, done.rows());
     assertEquals(new BinlogPosition(ROWS + 1), done.position());
     assertTrue(done.files() > 3, "small roll size makes several files: " + done.files());
+    assertEquals(1, done.streamOpens());
+    assertEquals(0, done.streamFailures());
     DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
   }
 
@@ -167,6 +169,8 @@ class SubtaskTest {
     SubtaskStatus failed = awaitState(probe, SubtaskState.FAILED);
     assertTrue(failed.reason().contains("disk on fire"), failed.reason());
     assertTrue(failed.reason().contains("gave up after 3 retries"), failed.reason());
+    assertEquals(4, failed.streamFailures(), "the first try and 3 retries failed");
+    assertEquals(0, failed.streamOpens(), "no stream ever opened");
   }
 
   @Test
@@ -182,6 +186,7 @@ class SubtaskTest {
     awaitState(probe, SubtaskState.REASSIGNING);
     SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
     assertEquals(2, opens.get());
+    assertEquals(2, done.streamOpens(), "status counts the reopen");
     assertEquals(ROWS, done.rows());
     DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
   }

@@ -112,6 +112,7 @@ public final class EngineTaskAdmin implements TaskAdmin {
           .setFormat(s.format() == null ? "" : s.format().toLowerCase(Locale.ROOT))
           .setState(s.state().name()).setPaused(s.state() == SubtaskState.PAUSED)
           .setRows(s.rows()).setBytes(s.bytes()).setFiles(s.files())
+          .setStreamOpens(s.streamOpens()).setStreamFailures(s.streamFailures())
           .setReason(s.reason() == null ? "" : s.reason())
           .setLastUpdateMs(s.lastUpdate())
           .setPersistenceId(s.db() + "." + s.table() + "/" + s.incarnation() + "/" + s.pid());

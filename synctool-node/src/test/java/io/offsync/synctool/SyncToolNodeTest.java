@@ -343,6 +343,9 @@ class SyncToolNodeTest {
       assertEquals(st.getBytes(), metric(page, "offsync_synctool_bytes_committed_total" + labels), page);
       assertEquals(st.getFiles(), metric(page, "offsync_synctool_files_committed_total" + labels), page);
       assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, page);
+      assertEquals(st.getStreamOpens(), metric(page, "offsync_synctool_stream_opens_total" + labels), page);
+      assertTrue(st.getStreamOpens() >= 1, page);
+      assertEquals(st.getStreamFailures(), metric(page, "offsync_synctool_stream_failures_total" + labels), page);
       metricRows += rows;
     }
     assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows, page);

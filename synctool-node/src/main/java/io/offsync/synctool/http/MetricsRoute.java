@@ -16,8 +16,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code GET /metrics} on the admin port: the synctool's subtasks in the Prometheus text exposition format
  * (0.0.4), one series per subtask (labels {@code db}, {@code table}, {@code tid}, {@code pid}, {@code state}):
- * rows, bytes and files committed, and the number of subtasks. The values come from the journaled task state
- * ({@link TaskAdmin#status()}), so they survive restarts and moves of a subtask. When the engine cannot answer
+ * rows, bytes and files committed (journaled: they survive restarts and moves of a subtask), streams opened and
+ * stream failures (counted since the subtask started on its current node), and the number of subtasks. When the engine cannot answer
  * the page is HTTP 503 with the reason.
  */
 public final class MetricsRoute {
@@ -41,6 +41,10 @@ public final class MetricsRoute {
         "Bytes of the files committed by a subtask.");
     StringBuilder files = header("offsync_synctool_files_committed_total", "counter",
         "Files committed by a subtask.");
+    StringBuilder opens = header("offsync_synctool_stream_opens_total", "counter",
+        "Streams a subtask opened since it started on this node (first open and reopens).");
+    StringBuilder failures = header("offsync_synctool_stream_failures_total", "counter",
+        "Stream or commit failures of a subtask since it started on this node (each reopens or fails it).");
     for (SubtaskStatus s : all) {
       String labels = "{db=\"" + escape(s.getDb()) + "\",table=\"" + escape(s.getTable()) + "\",tid=\""
           + s.getTid() + "\",pid=\"" + s.getPid() + "\",state=\"" + escape(s.getState()) + "\"}";
@@ -50,10 +54,14 @@ public final class MetricsRoute {
           .append(Long.toUnsignedString(s.getBytes())).append('\n');
       files.append("offsync_synctool_files_committed_total").append(labels).append(' ')
           .append(Long.toUnsignedString(s.getFiles())).append('\n');
+      opens.append("offsync_synctool_stream_opens_total").append(labels).append(' ')
+          .append(Long.toUnsignedString(s.getStreamOpens())).append('\n');
+      failures.append("offsync_synctool_stream_failures_total").append(labels).append(' ')
+          .append(Long.toUnsignedString(s.getStreamFailures())).append('\n');
     }
     StringBuilder count = header("offsync_synctool_subtasks", "gauge", "Subtasks of every task.");
     count.append("offsync_synctool_subtasks ").append(all.size()).append('\n');
-    return count.append(rows).append(bytes).append(files).toString();
+    return count.append(rows).append(bytes).append(files).append(opens).append(failures).toString();
   }
 
   private static StringBuilder header(String name, String type, String help) {
