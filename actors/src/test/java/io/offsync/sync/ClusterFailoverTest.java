@@ -88,7 +88,7 @@ class ClusterFailoverTest {
         cluster.system(holderIdx).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         // mode 0: the survivor finishes every partition and the task removes itself
-        awaitStatus(nodes.get(survivorIdx), List::isEmpty);
+        EndToEndTest.awaitCompleted(nodes.get(survivorIdx), "db1", "failover");
         assertEquals(2, opensByNode.size(), "the survivor reopened the streams: " + opensByNode);
         for (int pid = 0; pid < PARTITIONS; pid++) {
           DestFiles.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
@@ -141,7 +141,7 @@ class ClusterFailoverTest {
         int survivorIdx = 3 - holderIdx;
         cluster.system(holderIdx).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
-        awaitStatus(nodes.get(survivorIdx - 1), List::isEmpty);
+        EndToEndTest.awaitCompleted(nodes.get(survivorIdx - 1), "db1", "failover_real");
         EndToEndTest.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
             new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);
       }

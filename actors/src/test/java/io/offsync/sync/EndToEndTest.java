@@ -122,6 +122,28 @@ class EndToEndTest {
     throw new AssertionError("status of " + table + " never reached the expected state; last: " + last);
   }
 
+  /**
+   * Mode 0: waits until the task itself says it is gone (every subtask succeeded). Asked directly, not through the
+   * registry: right after a restart the registry may not list a running task yet, so an empty overall status
+   * proves nothing.
+   */
+  static void awaitCompleted(SyncTasks tasks, String db, String table) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    TaskStatus last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = await(tasks.status(db, table));
+        if (last.subtasks().isEmpty()) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // the entity is (re)starting
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("task " + db + "." + table + " never completed; last: " + last);
+  }
+
   /** Every partition's committed rows are exactly what the fixture says mode {@code mode} must produce. */
   static void assertExactlyOnce(FileSystem fs, org.apache.hadoop.fs.Path dest, TabletFixture f, int mode,
       long startTs) throws Exception {

@@ -12,7 +12,6 @@ import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +79,7 @@ class PostgresJournalTest {
       ActorSystem<Void> second = node(config);
       try {
         SyncTasks again = SyncTasks.start(second, SyncEnvironment.of(metadata, new Configuration(), s -> feed));
-        EndToEndTest.awaitStatus(again, "pg", List::isEmpty);
+        EndToEndTest.awaitCompleted(again, "db1", "pg");
         for (int pid = 0; pid < 2; pid++) {
           DestFiles.assertExactlyOnce(FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), 41, pid, RowFeed.ids(pid, ROWS));

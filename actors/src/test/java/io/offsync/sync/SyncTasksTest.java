@@ -242,7 +242,7 @@ class SyncTasksTest {
     feeds.put(t.getTid(), new RowFeed(ROWS, 9, true));
     SyncTasks tasks = sharedTasks;
     await(tasks.create(spec(t, TaskSpec.MODE_FULL, OutputFormat.PARQUET)));
-    awaitStatus(tasks, "full", List::isEmpty);
+    EndToEndTest.awaitCompleted(tasks, "db1", "full");
     assertExactlyOnce(t, 3, 1);
     assertEquals(List.of(), await(tasks.tasks()));
   }
@@ -295,7 +295,7 @@ class SyncTasksTest {
 
     ActorSystem<Void> second = node();
     SyncTasks again = start(second, feed, CommitFaults.NONE);
-    awaitStatus(again, t.getName(), List::isEmpty);
+    EndToEndTest.awaitCompleted(again, "db1", t.getName());
     assertExactlyOnce(t, 3, 1);
   }
 
