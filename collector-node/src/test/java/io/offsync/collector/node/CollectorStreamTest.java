@@ -256,13 +256,23 @@ class CollectorStreamTest {
       }
       assertEquals(2, metric(page, "offsync_collector_stream_opens_total" + labels), "reopened: " + page);
       // the stream reads ahead of its consumer by its buffers, not 3000 entries: the lag is the unread rest
-      String status = http(collector.httpPort(), "/status", 200);
-      page = http(collector.httpPort(), "/metrics", 200);
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics-a\\s+binlog\\((\\d+)\\)")
-          .matcher(status);
-      assertTrue(m.find(), status);
-      long next = Long.parseLong(m.group(1));
-      long lag = metric(page, "offsync_collector_binlog_lag_entries" + labels);
+      // the reader fills its buffers meanwhile: read both pages until they describe the same, settled position
+      String status;
+      long next;
+      long lag;
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      do {
+        status = http(collector.httpPort(), "/status", 200);
+        page = http(collector.httpPort(), "/metrics", 200);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics-a\\s+binlog\\((\\d+)\\)")
+            .matcher(status);
+        assertTrue(m.find(), status);
+        next = Long.parseLong(m.group(1));
+        lag = metric(page, "offsync_collector_binlog_lag_entries" + labels);
+        if (lag != last + 1 - next) {
+          Thread.sleep(50);
+        }
+      } while (lag != last + 1 - next && System.nanoTime() < deadline);
       assertEquals(last + 1 - next, lag, "lag = last log index + 1 - next position: " + status + page);
       assertTrue(lag > 0 && lag <= 3000, "entries not yet read: " + lag);
       assertEquals(3000 - lag, metric(page, "offsync_collector_rows_sent_total" + labels), page);
