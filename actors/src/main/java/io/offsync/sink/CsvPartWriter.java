@@ -57,23 +57,12 @@ final class CsvPartWriter implements PartWriter {
   @Override
   public long close() throws IOException {
     drain();
-    out.hflush();
-    out.hsync();
-    out.close();
+    PartFiles.seal(out);
     return bytes;
   }
 
   @Override
   public void abort() {
-    try {
-      out.close();
-    } catch (IOException | RuntimeException ignored) {
-      // the file is deleted next; a failed close changes nothing
-    }
-    try {
-      fs.delete(path, false);
-    } catch (IOException | RuntimeException ignored) {
-      // a tmp file left behind is unjournaled and removed by the next recovery's stray tmp cleanup
-    }
+    PartFiles.discard(out, fs, path);
   }
 }

@@ -101,25 +101,12 @@ final class ParquetPartWriter implements PartWriter {
   @Override
   public long close() throws IOException {
     writer.close(); // writes the footer; the stream stays open (see StreamOutputFile)
-    out.hflush();
-    out.hsync();
-    long length = out.getPos();
-    out.close();
-    return length;
+    return PartFiles.seal(out);
   }
 
   @Override
   public void abort() {
-    try {
-      out.close();
-    } catch (IOException | RuntimeException ignored) {
-      // the file is deleted next; a failed close changes nothing
-    }
-    try {
-      fs.delete(path, false);
-    } catch (IOException | RuntimeException ignored) {
-      // a tmp file left behind is unjournaled and removed by the next recovery's stray tmp cleanup
-    }
+    PartFiles.discard(out, fs, path);
   }
 
   private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
