@@ -168,8 +168,8 @@ class EndToEndTest {
       Tablets.snapshot(f);
       Tablets.write(f, 900, 150, Tablets.T0 + 60_000);
       await(tasks.create(spec(f, TaskSpec.MODE_FULL, 0, format)));
-      List<SubtaskStatus> seen = awaitStatus(tasks, f.tableInfo().getName(), s -> !s.isEmpty());
-      assertTrue(seen.stream().allMatch(s -> s.tid() == tid), seen.toString());
+      // a small mode-0 task may finish within one status poll, so the test does not insist on seeing it run
+      awaitCompleted(tasks, "db1", f.tableInfo().getName());
       awaitStatus(tasks, f.tableInfo().getName(), List::isEmpty); // mode 0: the task removes itself when done
       assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_FULL, 0);
     }
