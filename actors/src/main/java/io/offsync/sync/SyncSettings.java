@@ -2,8 +2,15 @@ package io.offsync.sync;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import java.util.Optional;
+import org.apache.pekko.coordination.lease.LeaseUsageSettings;
+import scala.concurrent.duration.FiniteDuration;
 
-/** The {@code offsync.sync} configuration section (see reference.conf for meanings and units). */
+/**
+ * The {@code offsync.sync} configuration section (see reference.conf for meanings and units).
+ *
+ * @param lease the lease of TableTask shards and of the task registry singleton, when enabled
+ */
 public record SyncSettings(
     String role,
     Duration initTimeout,
@@ -16,9 +23,13 @@ public record SyncSettings(
     double retryRandomFactor,
     int maxRetries,
     Duration restartMinBackoff,
-    Duration restartMaxBackoff) {
+    Duration restartMaxBackoff,
+    Optional<LeaseUsageSettings> lease) {
 
   public static final String BLOCKING_DISPATCHER = "offsync.sync.blocking-dispatcher";
+
+  /** Config path of the {@link ZooKeeperLease} settings. */
+  public static final String LEASE = "offsync.sync.lease";
 
   public static SyncSettings fromConfig(Config root) {
     Config c = root.getConfig("offsync.sync");
@@ -34,7 +45,11 @@ public record SyncSettings(
         c.getDouble("retry.random-factor"),
         c.getInt("retry.max-retries"),
         c.getDuration("restart.min-backoff"),
-        c.getDuration("restart.max-backoff"));
+        c.getDuration("restart.max-backoff"),
+        c.getBoolean("lease.enabled")
+            ? Optional.of(new LeaseUsageSettings(LEASE, FiniteDuration.fromNanos(
+                c.getDuration("lease.retry-interval").toNanos())))
+            : Optional.empty());
   }
 
   /** The wait before reopening after {@code failures} consecutive failures (1 = first retry). */

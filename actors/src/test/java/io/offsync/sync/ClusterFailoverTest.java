@@ -2,6 +2,7 @@ package io.offsync.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.Collector;
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -51,6 +53,7 @@ class ClusterFailoverTest {
 
   /** The node each stream was opened on, by partition: shows who holds the task. */
   private final Map<Address, Integer> opensByNode = new ConcurrentHashMap<>();
+  private final Map<Address, Long> firstOpenAt = new ConcurrentHashMap<>();
 
   @Test
   void theSurvivorResumesATaskOfADownedNodeFromTheJournal() throws Exception {
@@ -69,10 +72,11 @@ class ClusterFailoverTest {
         for (ActorSystem<Void> s : cluster.systems()) {
           Address self = Cluster.get(s).selfMember().address();
           RowSource counting = r -> {
+            firstOpenAt.putIfAbsent(self, System.nanoTime());
             opensByNode.merge(self, 1, Integer::sum);
             return feed.open(r);
           };
-          nodes.add(SyncTasks.start(s, SyncEnvironment.of(metadata, new Configuration(), sys -> counting)));
+          nodes.add(SyncTasks.start(s, SyncEnvironment.of(ownMetadata(zk, s), new Configuration(), sys -> counting)));
         }
         Path dest = tmp.resolve("dest");
         await(nodes.get(0).create(new TaskSpec("db1", "failover", TaskSpec.MODE_FULL, 0, dest.toUri().toString(),
@@ -84,12 +88,28 @@ class ClusterFailoverTest {
         Address holder = opensByNode.keySet().iterator().next();
         int holderIdx = Cluster.get(cluster.system(0)).selfMember().address().equals(holder) ? 0 : 1;
         int survivorIdx = 1 - holderIdx;
+        long downedAt = System.nanoTime();
         Cluster.get(cluster.system(survivorIdx)).manager().tell(new Down(holder));
         cluster.system(holderIdx).getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         // mode 0: the survivor finishes every partition and the task removes itself
         EndToEndTest.awaitCompleted(nodes.get(survivorIdx), "db1", "failover");
+        System.err.println("FAILOVER lease=" + cluster.system(survivorIdx).settings().config()
+            .getBoolean("offsync.sync.lease.enabled") + " down->survivor open ms="
+            + (firstOpenAt.get(Cluster.get(cluster.system(survivorIdx)).selfMember().address()) - downedAt) / 1_000_000);
+
         assertEquals(2, opensByNode.size(), "the survivor reopened the streams: " + opensByNode);
+        if (cluster.system(survivorIdx).settings().config().getBoolean("offsync.sync.lease.enabled")) {
+          // the survivor's shard of the task holds its lease: an ephemeral node naming the survivor
+          String survivor = Cluster.get(cluster.system(survivorIdx)).selfMember().address().hostPort();
+          List<String> held = new ArrayList<>();
+          for (String lease : zk.client().getChildren().forPath(metadata.layout().leases())) {
+            held.add(new String(zk.client().getData().forPath(metadata.layout().leases() + "/" + lease),
+                java.nio.charset.StandardCharsets.UTF_8) + " " + lease);
+          }
+          assertTrue(held.stream().anyMatch(h -> h.startsWith(survivor + " ") && h.contains("-shard-TableTask-")),
+              "the survivor holds the task's shard lease: " + held);
+        }
         for (int pid = 0; pid < PARTITIONS; pid++) {
           DestFiles.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), 31, pid, RowFeed.ids(pid, ROWS));
@@ -125,7 +145,8 @@ class ClusterFailoverTest {
               throw new CommitFaults.Halt("node " + self + " dies here");
             }
           };
-          nodes.add(SyncTasks.start(node, SyncEnvironment.of(metadata, new Configuration()).withFaults(dieOnce)));
+          nodes.add(SyncTasks.start(node, SyncEnvironment.of(ownMetadata(zk, node), new Configuration())
+              .withFaults(dieOnce)));
         }
         Path dest = tmp.resolve("dest-real");
         await(nodes.get(0).create(new TaskSpec("db1", "failover_real", TaskSpec.MODE_FULL, 0,
@@ -146,6 +167,20 @@ class ClusterFailoverTest {
             new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);
       }
     }
+  }
+
+  /**
+   * Table metadata on a ZooKeeper client (and so session) of the node's own, closed when the node's ActorSystem
+   * terminates, as when its process exits: the node's leases go with it.
+   */
+  private static TableMetadata ownMetadata(EmbeddedZooKeeper zk, ActorSystem<?> node) {
+    CuratorFramework client = zk.newClient();
+    TableMetadata own = new TableMetadata(client, "/openmldb");
+    node.getWhenTerminated().thenRun(() -> {
+      own.close();
+      client.close();
+    });
+    return own;
   }
 
   private static <T> T await(CompletionStage<T> stage) throws Exception {

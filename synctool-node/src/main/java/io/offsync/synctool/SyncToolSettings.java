@@ -54,6 +54,7 @@ public record SyncToolSettings(
     long rollSizeBytes,
     Duration rollTime,
     Duration rollIdle,
+    boolean lease,
     Set<String> ignoredKeys) {
 
   /** Name of the actor system of every offsync node (collectors and synctools form one cluster). */
@@ -88,6 +89,7 @@ public record SyncToolSettings(
     DEFAULTS.put("sync_task.roll_size", "134217728");
     DEFAULTS.put("sync_task.roll_time", "60");
     DEFAULTS.put("sync_task.roll_idle", "10");
+    DEFAULTS.put("sync_task.lease", "true");
   }
 
   /** Thrown for a bad settings file; the message names the key and the fix. */
@@ -201,11 +203,15 @@ public record SyncToolSettings(
       throw new SettingsException("sync_task.default_format = '" + format + "': expected parquet or csv");
     }
     long rollSize = r.positiveLong("sync_task.roll_size");
+    String lease = r.text("sync_task.lease").toLowerCase(Locale.ROOT);
+    if (!lease.equals("true") && !lease.equals("false")) {
+      throw new SettingsException("sync_task.lease = '" + lease + "': expected true or false");
+    }
     return new SyncToolSettings(serverHost, serverPort, zkCluster, zkRoot, r.text("zookeeper.cert"),
         hadoopConfDir, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
         r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), managementHost,
         managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
-        Set.copyOf(ignored));
+        lease.equals("true"), Set.copyOf(ignored));
   }
 
   private static boolean isWildcard(String host) {
@@ -274,6 +280,7 @@ public record SyncToolSettings(
         .withValue("offsync.sync.init-timeout", millis(checkPeriod.multipliedBy(3)))
         .withValue("offsync.sync.ask-timeout", millis(requestTimeout.multipliedBy(3)))
         .withValue("offsync.sync.open-timeout", millis(requestTimeout.multipliedBy(4)))
+        .withValue("offsync.sync.lease.enabled", ConfigValueFactory.fromAnyRef(lease))
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();

@@ -50,6 +50,11 @@ public final class TableMetadata implements AutoCloseable {
     return layout;
   }
 
+  /** The caller's client this instance reads with. */
+  public CuratorFramework client() {
+    return client;
+  }
+
   /** The table {@code db.table}, if the nameserver has registered it. */
   public Optional<NS.TableInfo> find(String db, String table) {
     return list().stream().filter(t -> t.getDb().equals(db) && t.getName().equals(table)).findFirst();

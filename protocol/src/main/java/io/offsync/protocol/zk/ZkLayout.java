@@ -9,7 +9,9 @@ import java.util.Objects;
  *   <li>{@code <root>/table/db_table_data/<tid>}: binary {@code openmldb.nameserver.TableInfo} of every table
  *       that belongs to a database, written by the nameserver;
  *   <li>{@code <root>/nodes/<endpoint>}: ephemeral tablet registrations;
- *   <li>{@code <root>/sync_tool/collector/<endpoint>}: ephemeral DataCollector registrations (data = endpoint).
+ *   <li>{@code <root>/sync_tool/collector/<endpoint>}: ephemeral DataCollector registrations (data = endpoint);
+ *   <li>{@code <root>/sync_tool/lease/<lease name>}: ephemeral offsync lease nodes (data = owner), the lease name
+ *       URL-encoded (UTF-8) so that one name is one path element.
  * </ul>
  *
  * Pure path arithmetic; nothing here talks to ZooKeeper.
@@ -71,6 +73,16 @@ public final class ZkLayout {
   /** {@code <root>/sync_tool/collector/<endpoint>}. */
   public String collector(String endpoint) {
     return collectors() + "/" + endpoint;
+  }
+
+  /** {@code <root>/sync_tool/lease}: one ephemeral child per held lease. */
+  public String leases() {
+    return root + "/sync_tool/lease";
+  }
+
+  /** {@code <root>/sync_tool/lease/<name URL-encoded>}. */
+  public String lease(String name) {
+    return leases() + "/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Override
