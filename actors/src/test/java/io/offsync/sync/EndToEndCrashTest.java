@@ -102,7 +102,8 @@ class EndToEndCrashTest {
         }
       };
       SyncTasks tasks = SyncTasks.start(first,
-          SyncEnvironment.of(metadata, new Configuration()).withFaults(killAtStep));
+          SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), first), new Configuration())
+              .withFaults(killAtStep));
       EndToEndTest.await(tasks.create(spec));
       crashed.get(60, TimeUnit.SECONDS);
       first.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -111,7 +112,8 @@ class EndToEndCrashTest {
 
       ActorSystem<Void> second = synctoolNode();
       try {
-        SyncTasks again = SyncTasks.start(second, SyncEnvironment.of(metadata, new Configuration()));
+        SyncTasks again = SyncTasks.start(second,
+            SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), second), new Configuration()));
         EndToEndTest.awaitCompleted(again, "db1", name); // mode 0: removed once every partition committed
         EndToEndTest.assertExactlyOnce(FileSystem.getLocal(new Configuration()),
             new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);

@@ -71,14 +71,16 @@ class PostgresJournalTest {
         }
       };
       SyncTasks tasks = SyncTasks.start(first,
-          SyncEnvironment.of(metadata, new Configuration(), s -> feed).withFaults(killOnce));
+          SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), first), new Configuration(), s -> feed)
+              .withFaults(killOnce));
       EndToEndTest.await(tasks.create(spec));
       crashed.get(60, TimeUnit.SECONDS);
       first.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
       ActorSystem<Void> second = node(config);
       try {
-        SyncTasks again = SyncTasks.start(second, SyncEnvironment.of(metadata, new Configuration(), s -> feed));
+        SyncTasks again = SyncTasks.start(second,
+            SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), second), new Configuration(), s -> feed));
         EndToEndTest.awaitCompleted(again, "db1", "pg");
         for (int pid = 0; pid < 2; pid++) {
           DestFiles.assertExactlyOnce(FileSystem.getLocal(new Configuration()),

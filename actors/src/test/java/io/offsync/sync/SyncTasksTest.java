@@ -79,7 +79,7 @@ class SyncTasksTest {
     zk = CuratorFrameworkFactory.newClient(zkServer.getConnectString(), new ExponentialBackoffRetry(100, 3));
     zk.start();
     metadata = new TableMetadata(zk, "/openmldb");
-    sharedNode = node(shared);
+    sharedNode = node(shared, "SyncTasksTest");
     RowSource byTable = new RowSource() {
       @Override
       public CompletionStage<Source<RowPack, NotUsed>> open(OpenRequest request) {
@@ -120,13 +120,17 @@ class SyncTasksTest {
     return info;
   }
 
+  /**
+   * A node of its own one-node cluster on this test's journal. Its system name differs from the shared node's,
+   * so that their leases (named after the system) do not collide in the shared ZooKeeper.
+   */
   private ActorSystem<Void> node() {
-    ActorSystem<Void> system = node(tmp);
+    ActorSystem<Void> system = node(tmp, "SyncTasksTestNode");
     systems.add(system);
     return system;
   }
 
-  private static ActorSystem<Void> node(Path dir) {
+  private static ActorSystem<Void> node(Path dir, String name) {
     Config config = JournalConfig.h2(dir.resolve("journal"))
         .withFallback(ConfigFactory.parseString("""
             pekko {
@@ -143,7 +147,7 @@ class SyncTasksTest {
             }
             """))
         .withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "SyncTasksTest", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
     Cluster cluster = Cluster.get(system);
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -156,8 +160,10 @@ class SyncTasksTest {
     return system;
   }
 
+  /** Starts tasks on a node of its own, with a ZooKeeper session of its own that ends with the node. */
   private SyncTasks start(ActorSystem<Void> system, RowSource rows, CommitFaults faults) {
-    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows).withFaults(faults);
+    SyncEnvironment env = SyncEnvironment.of(NodeSessions.metadata(zkServer.getConnectString(), system),
+        new Configuration(), s -> rows).withFaults(faults);
     return SyncTasks.start(system, env);
   }
 

@@ -1,6 +1,7 @@
 package io.offsync.synctool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,5 +135,13 @@ class SyncToolSettingsTest {
     assertEquals(30_000, c.getDuration("offsync.sync.init-timeout").toMillis());
     assertEquals(15_000, c.getDuration("offsync.sync.ask-timeout").toMillis());
     assertEquals(20_000, c.getDuration("offsync.sync.open-timeout").toMillis());
+    assertTrue(c.getBoolean("offsync.sync.lease.enabled"), "fencing lease on by default");
+  }
+
+  @Test
+  void theLeaseCanBeSwitchedOff() {
+    Config off = SyncToolSettings.parse(props("sync_task.lease", "false"), null).toPekkoConfig(ConfigFactory.empty());
+    assertFalse(off.getBoolean("offsync.sync.lease.enabled"));
+    assertTrue(error(props("sync_task.lease", "maybe")).contains("sync_task.lease = 'maybe': expected true or false"));
   }
 }
