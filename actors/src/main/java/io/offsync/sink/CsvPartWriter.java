@@ -65,4 +65,9 @@ final class CsvPartWriter implements PartWriter {
   public void abort() {
     PartFiles.discard(out, fs, path);
   }
+
+  @Override
+  public void abandon() {
+    PartFiles.closeQuietly(out);
+  }
 }
