@@ -1,5 +1,7 @@
 package io.offsync.synctool;
 
+import static io.offsync.synctool.TestNodes.await;
+import static io.offsync.synctool.TestNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,9 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
-import io.offsync.collector.HardLinker;
 import io.offsync.collector.node.CollectorNode;
-import io.offsync.collector.node.DataCollectorFlags;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.ListCollectorsReply;
@@ -30,7 +30,6 @@ import io.offsync.testkit.TabletFixture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -86,12 +84,6 @@ class SyncToolNodeTest {
   ActorSystem<Void> clientSystem;
   SyncToolAdminClient grpc;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static TabletFixture table(Path root, String name, int tid, Common.StorageMode mode) {
     return TabletFixture.builder(root).db("demo").table(name).tid(tid).partitions(2).storageMode(mode)
         .column("id", Type.DataType.kBigInt).column("name", Type.DataType.kString)
@@ -125,28 +117,10 @@ class SyncToolNodeTest {
     memory.register(zk.client(), ROOT);
 
     int collectorCluster = freePort();
-    collector = CollectorNode.start(DataCollectorFlags.of(Map.ofEntries(
-        Map.entry("endpoint", "127.0.0.1:" + freePort()),
-        Map.entry("management_port", String.valueOf(freePort())),
-        Map.entry("zk_cluster", zk.connectString()),
-        Map.entry("zk_root_path", ROOT),
-        Map.entry("collector_datadir", tmp.resolve("datadir").toString()),
-        Map.entry("hdd_root_path", hdd.toString()),
-        Map.entry("ssd_root_path", hdd.toString()),
-        Map.entry("http_bind_host", "127.0.0.1"),
-        Map.entry("cluster_host", "127.0.0.1"),
-        Map.entry("cluster_port", String.valueOf(collectorCluster)),
-        Map.entry("cluster_seed_nodes", ""))), HardLinker.FILES);
+    collector = TestNodes.collector(zk.connectString(), ROOT, hdd, tmp.resolve("datadir"), collectorCluster,
+        freePort());
 
-    Properties p = new Properties();
-    p.setProperty("server.host", "127.0.0.1");
-    p.setProperty("server.port", String.valueOf(freePort()));
-    p.setProperty("zookeeper.cluster", zk.connectString());
-    p.setProperty("zookeeper.root_path", ROOT);
-    p.setProperty("sync_task.progress_path", tmp.resolve("progress").toString());
-    p.setProperty("cluster.port", String.valueOf(freePort()));
-    p.setProperty("cluster.seed_nodes", "127.0.0.1:" + collectorCluster);
-    p.setProperty("management.port", String.valueOf(freePort()));
+    Properties p = TestNodes.synctool(zk.connectString(), ROOT, tmp.resolve("progress"), collectorCluster);
     p.setProperty("sync_task.roll_time", "2");
     p.setProperty("sync_task.roll_idle", "1");
     p.setProperty("data.cache_path", "/tmp/data_cache");
@@ -206,26 +180,6 @@ class SyncToolNodeTest {
 
   JsonNode status() throws IOException, InterruptedException {
     return call("TaskStatus", "GET", "{}");
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Duration max, Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + max.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("timed out waiting for " + what, last);
   }
 
   static long totalCount(JsonNode status, int tid) {
