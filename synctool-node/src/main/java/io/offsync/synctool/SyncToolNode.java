@@ -10,7 +10,7 @@ import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
 import io.offsync.synctool.grpc.AdminGrpcService;
-import io.offsync.synctool.http.MetricsRoute;
+import io.offsync.synctool.http.SyncToolMetrics;
 import io.offsync.synctool.http.OpenMldbRoutes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -121,7 +121,7 @@ public final class SyncToolNode implements AutoCloseable {
           new HealthProbes.Probe("filesystem", fsProbe::check)));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
           hadoopConf, settings, blocking);
-      Route route = concat(new OpenMldbRoutes(admin).route(), new MetricsRoute(tasks).route(),
+      Route route = concat(new OpenMldbRoutes(admin).route(), new SyncToolMetrics(system, tasks).route(),
           handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
       ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
           .bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

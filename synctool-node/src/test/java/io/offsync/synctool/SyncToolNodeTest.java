@@ -26,6 +26,7 @@ import io.offsync.protocol.openmldb.Type;
 import io.offsync.synctool.cli.SyncToolHelper;
 import io.offsync.synctool.http.HelperScript;
 import io.offsync.testkit.EmbeddedZooKeeper;
+import io.offsync.testkit.PrometheusPage;
 import io.offsync.testkit.TabletFixture;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -228,14 +229,12 @@ class SyncToolNodeTest {
     }
   }
 
-  /** The value of the series {@code series} (name and labels) on a Prometheus page, -1 when absent. */
-  static long metric(String page, String series) {
-    for (String line : page.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Long.parseLong(line.substring(series.length() + 1).strip());
-      }
-    }
-    return -1;
+  PrometheusPage scrape() throws IOException, InterruptedException {
+    return PrometheusPage.scrape(node.serverPort());
+  }
+
+  static Map<String, String> subtaskLabels(String table, int tid, int pid) {
+    return Map.of("db", "demo", "table", table, "tid", String.valueOf(tid), "pid", String.valueOf(pid));
   }
 
   // --------------------------------------------------------------------------------------------- tests
@@ -285,24 +284,36 @@ class SyncToolNodeTest {
           + "/11/" + i), info);
     }
 
-    HttpResponse<String> metrics = get(node.serverPort(), "/metrics");
-    assertEquals(200, metrics.statusCode(), metrics.body());
-    String page = metrics.body();
-    assertTrue(page.contains("# TYPE offsync_synctool_rows_committed_total counter\n"), page);
+    PrometheusPage page = scrape();
+    for (String counter : List.of("rows_committed", "bytes_committed", "files_committed", "stream_opens",
+        "stream_failures")) {
+      assertEquals("counter", page.type("offsync_synctool_" + counter + "_total"), counter);
+    }
+    assertEquals("gauge", page.type("offsync_synctool_binlog_offset"));
+    assertEquals("gauge", page.type("offsync_synctool_subtask_state"));
+    assertEquals("gauge", page.type("offsync_synctool_subtasks"));
+    assertEquals(2, page.value("offsync_synctool_subtasks", Map.of()));
     long metricRows = 0;
     for (SubtaskStatus st : grpcStatus("events")) {
-      String labels = "{db=\"demo\",table=\"events\",tid=\"11\",pid=\"" + st.getPid() + "\",state=\"RUNNING\"}";
-      long rows = metric(page, "offsync_synctool_rows_committed_total" + labels);
-      assertEquals(st.getRows(), rows, page);
-      assertEquals(st.getBytes(), metric(page, "offsync_synctool_bytes_committed_total" + labels), page);
-      assertEquals(st.getFiles(), metric(page, "offsync_synctool_files_committed_total" + labels), page);
-      assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, page);
-      assertEquals(st.getStreamOpens(), metric(page, "offsync_synctool_stream_opens_total" + labels), page);
-      assertTrue(st.getStreamOpens() >= 1, page);
-      assertEquals(st.getStreamFailures(), metric(page, "offsync_synctool_stream_failures_total" + labels), page);
-      metricRows += rows;
+      Map<String, String> labels = subtaskLabels("events", 11, st.getPid());
+      double rows = page.value("offsync_synctool_rows_committed_total", labels);
+      assertEquals(st.getRows(), rows);
+      assertEquals(st.getBytes(), page.value("offsync_synctool_bytes_committed_total", labels));
+      assertEquals(st.getFiles(), page.value("offsync_synctool_files_committed_total", labels));
+      assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, st.toString());
+      assertEquals(st.getStreamOpens(), page.value("offsync_synctool_stream_opens_total", labels));
+      assertTrue(st.getStreamOpens() >= 1, st.toString());
+      assertEquals(st.getStreamFailures(), page.value("offsync_synctool_stream_failures_total", labels));
+      assertEquals(events.lastLogIndex(st.getPid()) + 1, page.value("offsync_synctool_binlog_offset", labels));
+      Map<String, String> running = new java.util.HashMap<>(labels);
+      running.put("state", "RUNNING");
+      assertEquals(1, page.value("offsync_synctool_subtask_state", running));
+      assertEquals(1, page.samples("offsync_synctool_subtask_state", labels).size(), "one state per subtask");
+      metricRows += (long) rows;
     }
-    assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows, page);
+    assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows);
+    assertTrue(page.value("jvm_threads_live_threads", Map.of()) > 0, "JVM meters");
+    assertEquals("gauge", page.type("jvm_memory_used_bytes"));
 
     String helperView = HelperScript.run("", "status", server);
     assertTrue(helperView.startsWith("2 tasks(tid-pid)\n{'lastUpdateTime': '"), helperView);
@@ -356,6 +367,16 @@ class SyncToolNodeTest {
       assertTrue(s.getFiles() > 0 && s.getBytes() > 0, s.toString());
     }
     assertEquals(50, committedRows(dest, f -> f.getFileName().toString().endsWith(".csv")));
+    PrometheusPage before = scrape();
+    assertEquals(4, before.value("offsync_synctool_subtasks", Map.of()));
+    long files = 0;
+    for (SubtaskStatus s : st) {
+      Map<String, String> labels = subtaskLabels("clicks", 12, s.getPid());
+      assertEquals(s.getRows(), before.value("offsync_synctool_rows_committed_total", labels));
+      files += s.getFiles();
+    }
+    assertEquals(files, before.samples("offsync_synctool_files_committed_total", Map.of("table", "clicks")).stream()
+        .mapToDouble(PrometheusPage.Sample::value).sum());
 
     assertEquals(Status.Code.ALREADY_EXISTS, grpcFailure(grpc.createTask(CreateTaskRequest.newBuilder()
         .setTable(clicksRef).setMode(2).setDest(dest.toString()).build())));
@@ -375,9 +396,21 @@ class SyncToolNodeTest {
     grpc.resumeTask(clicksRef).toCompletableFuture().get(30, TimeUnit.SECONDS);
     await(Duration.ofSeconds(60), () -> grpcStatus("clicks").stream().mapToLong(SubtaskStatus::getRows).sum() == 51,
         "the row appended while paused committed after resume");
+    PrometheusPage after = scrape();
+    assertEquals(51, after.samples("offsync_synctool_rows_committed_total", Map.of("table", "clicks")).stream()
+        .mapToDouble(PrometheusPage.Sample::value).sum(), "the metrics moved with the synced row");
+    assertEquals(files + 1, after.samples("offsync_synctool_files_committed_total", Map.of("table", "clicks"))
+        .stream().mapToDouble(PrometheusPage.Sample::value).sum(), "one more file");
 
     grpc.deleteTask(clicksRef).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(grpcStatus("clicks").isEmpty());
+    PrometheusPage deleted = scrape();
+    for (String name : List.of("offsync_synctool_rows_committed_total", "offsync_synctool_binlog_offset",
+        "offsync_synctool_subtask_state", "offsync_synctool_stream_opens_total")) {
+      assertTrue(deleted.samples(name, Map.of("table", "clicks")).isEmpty(), "the deleted task's " + name + " goes");
+      assertEquals(2, deleted.samples(name, Map.of("table", "events")).size(), "events' " + name + " stays");
+    }
+    assertEquals(2, deleted.value("offsync_synctool_subtasks", Map.of()));
     assertEquals(51, committedRows(dest, f -> f.getFileName().toString().endsWith(".csv")), "files are kept");
     assertEquals(Status.Code.NOT_FOUND, grpcFailure(grpc.deleteTask(clicksRef)));
   }
