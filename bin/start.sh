@@ -9,7 +9,7 @@
 # The first start builds the component with Maven (again whenever sources changed).
 #
 # start waits until the process answers its health endpoint: data_collector http://<endpoint>/status,
-# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper and journal reachable);
+# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper, journal, HDFS reachable);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
 # JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g).

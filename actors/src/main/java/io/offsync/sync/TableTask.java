@@ -31,7 +31,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  *
  * <p>Failure behaviour. A crashed subtask is restarted with backoff (it recovers from its journal). Delete stops
  * the subtasks and keeps every committed file. In mode 0 the task removes itself once every subtask is SUCCESS, so
- * status no longer lists it. The entity keeps the {@link TaskRegistry} in step with what exists. Entities are
+ * status no longer lists it. The entity keeps the {@link TaskRegistry} in step with what exists: Create journals
+ * nothing until the registry has acknowledged the key (other commands wait meanwhile), so an existing task is
+ * always listed; a recovery that finds no task unregisters the key, which drops a registration whose creation
+ * never got journaled. Entities are
  * never passivated: an idle one holds no stream and only its small state, and staying alive keeps a create
  * from racing a passivation.
  */
@@ -66,6 +69,9 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
   private record SubtaskUpdate(SubtaskStatus status) implements Command {}
 
   private record ChildStopped(String name) implements Command {}
+
+  /** The registry's answer to the registration of {@code create}: {@code failure} null when it acknowledged. */
+  private record Registration(Create create, Throwable failure) implements Command {}
 
   /** Journaled events. */
   public interface Event extends CborSerializable {}
@@ -111,6 +117,8 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
   // runtime: the latest status each subtask reported, and the live subtask actors by name
   private final Map<Integer, SubtaskStatus> latest = new HashMap<>();
   private final Map<String, ActorRef<Subtask.Command>> children = new HashMap<>();
+  // runtime: the Create waiting for the registry's acknowledgement (other commands are stashed meanwhile)
+  private Create registering;
 
   private TableTask(
       ActorContext<Command> ctx,
@@ -139,6 +147,9 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
     var b = newCommandHandlerBuilder();
+    b.forState(s -> registering != null)
+        .onCommand(Registration.class, this::onRegistration)
+        .onAnyCommand(c -> Effect().stash());
     b.forState(s -> s.active() == null)
         .onCommand(Create.class, this::onCreate)
         .onCommand(Delete.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.error(noTask())))
@@ -177,14 +188,29 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
     if (c.partitions().isEmpty()) {
       return Effect().reply(c.replyTo(), StatusReply.error("table " + key + " has no partitions"));
     }
-    var event = new TaskCreated(spec, s.incarnations() + 1, c.tid(), List.copyOf(c.partitions()));
+    Create validated = new Create(spec, c.tid(), List.copyOf(c.partitions()), c.replyTo());
+    registering = validated;
+    ctx.ask(Done.class, registry, settings.askTimeout().dividedBy(2),
+        replyTo -> new TaskRegistry.Register(key, replyTo), (done, failure) -> new Registration(validated, failure));
+    return Effect().none();
+  }
+
+  /** Journals the creation once the registry lists the key, so a task that exists is always listed. */
+  private Effect<Event, State> onRegistration(State s, Registration r) {
+    registering = null;
+    Create c = r.create();
+    if (r.failure() != null) {
+      String refusal = "sync task " + key + " not created: the task registry did not confirm it in time ("
+          + r.failure().getMessage() + "); the cluster may be changing, retry";
+      return Effect().none().thenRun(ns -> c.replyTo().tell(StatusReply.error(refusal))).thenUnstashAll();
+    }
+    var event = new TaskCreated(c.spec(), s.incarnations() + 1, c.tid(), c.partitions());
     return Effect().persist(event).thenRun(ns -> {
       latest.clear();
       startSubtasks(ns.active());
-      registry.tell(new TaskRegistry.Register(key));
       ctx.getLog().info("sync task {} created: tid {}, {} partitions, mode {}, dest {}", key, c.tid(),
-          c.partitions().size(), spec.mode(), spec.dest());
-    }).thenReply(c.replyTo(), ns -> StatusReply.ack());
+          c.partitions().size(), c.spec().mode(), c.spec().dest());
+    }).thenRun(ns -> c.replyTo().tell(StatusReply.ack())).thenUnstashAll();
   }
 
   private Effect<Event, State> onDelete(State s, Delete c) {
@@ -298,7 +324,7 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
         .onSignal(RecoveryCompleted.instance(), s -> {
           if (s.active() != null) {
             startSubtasks(s.active());
-            registry.tell(new TaskRegistry.Register(key));
+            registry.tell(new TaskRegistry.Register(key, ctx.getSystem().ignoreRef()));
           } else {
             registry.tell(new TaskRegistry.Unregister(key));
           }

@@ -3,6 +3,7 @@ package io.offsync.sync;
 import io.offsync.serialization.CborSerializable;
 import java.util.List;
 import java.util.TreeSet;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -17,8 +18,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The index of existing table tasks ({@code db.table} keys), for status: a persistent cluster singleton on the
- * {@code synctool} nodes. Table tasks register and unregister themselves (again at every recovery, so the index
- * heals after a crash between a task's event and its registration).
+ * {@code synctool} nodes. A table task registers its key, and waits for the acknowledgement, before it journals
+ * its creation, so every task that exists is listed. It unregisters itself after its deletion or completion, and
+ * again at every recovery that finds no task, so a key whose creation never got journaled (or whose
+ * unregistration was lost in a crash) is dropped the next time the task is woken; meanwhile such a key is
+ * harmless, its status has no subtasks.
  *
  * <p>When it starts (first start, node restart, failover) it wakes every registered task, so tasks resume even
  * after a whole-cluster restart, independently of the sharding coordinator's remembered state.
@@ -27,7 +31,8 @@ public final class TaskRegistry extends EventSourcedBehavior<TaskRegistry.Comman
 
   public interface Command extends CborSerializable {}
 
-  public record Register(String key) implements Command {}
+  /** Registers {@code key} (idempotent); {@code replyTo} gets Done once the key is journaled. */
+  public record Register(String key, ActorRef<Done> replyTo) implements Command {}
 
   public record Unregister(String key) implements Command {}
 
@@ -65,8 +70,9 @@ public final class TaskRegistry extends EventSourcedBehavior<TaskRegistry.Comman
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Register.class, (s, c) ->
-            s.keys().contains(c.key()) ? Effect().none() : Effect().persist(new Registered(c.key())))
+        .onCommand(Register.class, (s, c) -> s.keys().contains(c.key())
+            ? Effect().reply(c.replyTo(), Done.getInstance())
+            : Effect().persist(new Registered(c.key())).thenReply(c.replyTo(), ns -> Done.getInstance()))
         .onCommand(Unregister.class, (s, c) ->
             s.keys().contains(c.key()) ? Effect().persist(new Unregistered(c.key())) : Effect().none())
         .onCommand(ListTasks.class, (s, c) -> Effect().reply(c.replyTo(), new Tasks(s.keys())))

@@ -114,8 +114,7 @@ class EndToEndTest {
 
   /**
    * Mode 0: waits until the task itself says it is gone (every subtask succeeded). Asked directly, not through the
-   * registry: right after a restart the registry may not list a running task yet, so an empty overall status
-   * proves nothing.
+   * registry: a task missing from the overall status could also be one that never started.
    */
   static void awaitCompleted(SyncTasks tasks, String db, String table) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

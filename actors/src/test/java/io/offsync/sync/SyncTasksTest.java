@@ -271,6 +271,30 @@ class SyncTasksTest {
     assertExactlyOnce(t, 2, 2);
   }
 
+  @Test
+  void aNodeKilledRightAfterCreateListsTheTaskInItsFirstStatusAfterRestart() throws Exception {
+    NS.TableInfo t = register("listed", 2, Common.StorageMode.kSSD);
+    RowFeed feed = new RowFeed(ROWS, 9, false);
+    ActorSystem<Void> first = node();
+    SyncTasks tasks = start(first, feed, CommitFaults.NONE);
+    await(tasks.create(spec(t, TaskSpec.MODE_FULL_AND_CONTINUOUS, OutputFormat.CSV)));
+    first.terminate();
+    first.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    SyncTasks again = start(node(), feed, CommitFaults.NONE);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> listed = null;
+    while (listed == null && System.nanoTime() < deadline) {
+      try {
+        listed = await(again.tasks());
+      } catch (ExecutionException e) {
+        sleep(100); // the registry singleton is still starting
+      }
+    }
+    assertEquals(List.of("db1.listed"), listed, "the registry's first answer lists the task");
+    awaitStatus(again, "listed", s -> s.size() == 2);
+  }
+
   @ParameterizedTest
   @EnumSource(CommitFaults.Step.class)
   void aNodeKilledAtAnyCommitStepRestartsOnTheSameJournalWithExactlyOnceOutput(CommitFaults.Step step)

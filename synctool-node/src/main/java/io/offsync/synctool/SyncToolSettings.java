@@ -274,6 +274,7 @@ public record SyncToolSettings(
         .withValue("offsync.sync.init-timeout", millis(checkPeriod.multipliedBy(3)))
         .withValue("offsync.sync.ask-timeout", millis(requestTimeout.multipliedBy(3)))
         .withValue("offsync.sync.open-timeout", millis(requestTimeout.multipliedBy(4)))
+        .withValue("offsync.synctool.readiness.filesystem-timeout", millis(requestTimeout))
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();
