@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: a probe runs on {@code blocking} with its own client (a copy of the node's configuration with no
  * IPC connect retries and connect and RPC timeouts of {@code timeout}), is given up after {@code timeout}, and at
  * most one call per file system is ever in flight: while a call to a dead NameNode is still stuck, later probes
- * report it instead of starting another. Cheap: one answer serves every {@code /ready} poll for {@code cacheFor};
- * the task destinations come from {@code destinations} (when that fails or is slow, the last known ones are
- * probed).
+ * report it instead of starting another. Cheap: one answer serves every {@code /ready} poll for {@code cacheFor}
+ * (and while the next probe runs: at most twice {@code timeout} longer, task list then calls); the task
+ * destinations come from {@code destinations} (when that fails or is slow, the last known ones are probed).
  *
  * <p>The returned future fails with a {@link NotReadyException} naming each unreachable file system URI and its
  * error.
@@ -52,8 +52,9 @@ public final class FileSystemProbe implements AutoCloseable {
   private final Map<URI, FileSystem> clients = new ConcurrentHashMap<>();
   private final Map<URI, CompletableFuture<Void>> calls = new ConcurrentHashMap<>();
   private volatile Set<URI> taskFileSystems = Set.of();
-  private CompletableFuture<Void> answer;
-  private long answeredAtNanos;
+  private CompletableFuture<Void> current;
+  private CompletableFuture<Void> previous;
+  private long startedAtNanos;
   private volatile boolean closed;
 
   /**
@@ -104,14 +105,19 @@ public final class FileSystemProbe implements AutoCloseable {
     return Optional.of(URI.create(scheme + "://" + (authority == null ? "" : authority) + "/"));
   }
 
-  /** Completes when every probed file system answered; fails naming those that did not. */
+  /**
+   * Completes when every probed file system answered; fails naming those that did not. While a new probe runs,
+   * the previous answer stands (so a slow but live NameNode does not make the node flap), which bounds how old an
+   * answer can be; only the very first probe is waited for.
+   */
   public synchronized CompletionStage<Void> check() {
     long now = System.nanoTime();
-    if (answer == null || (answer.isDone() && now - answeredAtNanos >= cacheFor.toNanos())) {
-      answeredAtNanos = now;
-      answer = probeAll();
+    if (current == null || (current.isDone() && now - startedAtNanos >= cacheFor.toNanos())) {
+      previous = current;
+      current = probeAll();
+      startedAtNanos = now;
     }
-    return answer;
+    return current.isDone() || previous == null ? current : previous;
   }
 
   private CompletableFuture<Void> probeAll() {

@@ -146,7 +146,7 @@ class SyncToolReadinessTest {
         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Null when the probe answered ready, else its failure message. */
+  /** Null when the probe answered ready, else its failure message (while it probes again: the last answer). */
   String probeDefaultFs() throws Exception {
     try {
       defaultFsProbe.check().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -185,7 +185,7 @@ class SyncToolReadinessTest {
       return files > 0;
     }, "a committed part file in " + dest);
     await(DEADLINE, () -> ready().statusCode() == 200, "/ready 200 with the task's HDFS up");
-    assertEquals(null, probeDefaultFs(), "the default file system (HDFS) answers");
+    await(DEADLINE, () -> probeDefaultFs() == null, "the default file system (HDFS) answering");
   }
 
   @Test
@@ -201,8 +201,9 @@ class SyncToolReadinessTest {
         return r.statusCode() != 200;
       }, "/ready failing while the NameNode is down");
       assertTrue(body[0].contains(hdfsUri()), "the response names the file system: " + body[0]);
+      await(DEADLINE, () -> probeDefaultFs() != null, "the default file system probe failing");
       String probe = probeDefaultFs();
-      assertTrue(probe != null && probe.contains(hdfsUri() + "/ unreachable"), "default file system: " + probe);
+      assertTrue(probe.contains(hdfsUri() + "/ unreachable"), "default file system: " + probe);
       for (int i = 0; i < 5; i++) {
         assertNotEquals(200, ready().statusCode());
       }
@@ -216,7 +217,7 @@ class SyncToolReadinessTest {
     }
     int infosBefore = healthEvents(Level.INFO).size();
     await(DEADLINE, () -> ready().statusCode() == 200, "/ready 200 again after the NameNode restarted");
-    assertEquals(null, probeDefaultFs(), "the default file system answers again");
+    await(DEADLINE, () -> probeDefaultFs() == null, "the default file system answering again");
     assertTrue(healthEvents(Level.INFO).size() > infosBefore, "back to ready is logged");
   }
 }
