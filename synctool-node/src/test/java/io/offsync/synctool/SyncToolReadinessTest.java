@@ -197,21 +197,23 @@ class SyncToolReadinessTest {
       String[] body = new String[1];
       await(DEADLINE, () -> {
         HttpResponse<String> r = ready();
-        body[0] = r.body();
-        return r.statusCode() != 200;
-      }, "/ready failing while the NameNode is down");
-      assertTrue(body[0].contains(hdfsUri()), "the response names the file system: " + body[0]);
+        body[0] = r.statusCode() + " " + r.body();
+        return r.statusCode() != 200 && r.body().contains(hdfsUri());
+      }, "/ready failing, naming " + hdfsUri() + ", while the NameNode is down");
+      assertTrue(body[0].contains("filesystem: " + hdfsUri() + "/ unreachable: "), body[0]);
       await(DEADLINE, () -> probeDefaultFs() != null, "the default file system probe failing");
       String probe = probeDefaultFs();
       assertTrue(probe.contains(hdfsUri() + "/ unreachable"), "default file system: " + probe);
-      for (int i = 0; i < 5; i++) {
+      int polls = 20;
+      for (int i = 0; i < polls; i++) {
         assertNotEquals(200, ready().statusCode());
+        Thread.sleep(100); // spread the polls over several cache periods, so the file system is probed again
       }
       List<ILoggingEvent> warnings = healthEvents(Level.WARN);
-      assertEquals(warningsBefore + 1, warnings.size(), "one warning for the outage, not one per poll: "
-          + warnings);
-      assertTrue(warnings.get(warnings.size() - 1).getFormattedMessage().contains(hdfsUri()),
-          warnings.get(warnings.size() - 1).getFormattedMessage());
+      List<ILoggingEvent> outage = warnings.subList(warningsBefore, warnings.size());
+      // one per change of what fails (a loaded machine may add a passing hiccup of another probe), not per poll
+      assertTrue(!outage.isEmpty() && outage.size() <= 3, polls + " polls, warnings: " + outage);
+      assertTrue(outage.stream().anyMatch(w -> w.getFormattedMessage().contains(hdfsUri())), outage.toString());
     } finally {
       hdfs.cluster().restartNameNode(0);
     }
