@@ -54,7 +54,8 @@ import org.junit.jupiter.api.io.TempDir;
  * in ZooKeeper) and a synctool node (its own Curator client behind {@link TableMetadata}) in one Pekko cluster,
  * testkit tablets, a file:// destination. Both ZooKeeper sessions are expired in the middle of the sync; the
  * registration comes back under a new session, the metadata watch reports a table created afterwards, the sync
- * goes on with rows appended afterwards, and every row is committed exactly once.
+ * goes on with rows appended afterwards. Then the ZooKeeper server stops: the running sync keeps committing
+ * without it, and the collector is registered again once it is back. Every row is committed exactly once.
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -198,7 +199,7 @@ class ZooKeeperSessionLossTest {
   }
 
   @Test
-  void syncRegistrationAndWatchesSurviveSessionExpiry() throws Exception {
+  void syncRegistrationAndWatchesSurviveSessionExpiryAndAServerOutage() throws Exception {
     Path dest = tmp.resolve("dest");
     CuratorFramework observer = zk.client();
     Set<Integer> tablesSeen = ConcurrentHashMap.newKeySet();
@@ -232,6 +233,18 @@ class ZooKeeperSessionLossTest {
         assertNotNull(found, "table 241 read through the synctool's client after the session loss");
       }
       write(f, 3_000, 200, T0 + 30_000);
+      awaitCaughtUp(f);
+
+      // a ZooKeeper outage: open streams need no ZooKeeper, so the sync keeps committing while it is down
+      zk.stop();
+      try {
+        write(f, 4_000, 200, T0 + 40_000);
+        awaitCaughtUp(f);
+      } finally {
+        zk.restart();
+      }
+      awaitTrue("the collector is not registered after ZooKeeper came back", () -> registration(observer) != null);
+      write(f, 5_000, 200, T0 + 50_000);
       awaitCaughtUp(f);
 
       tasks.delete("db1", "zk_loss").toCompletableFuture().get(60, TimeUnit.SECONDS);
