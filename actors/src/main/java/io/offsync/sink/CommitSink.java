@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.pekko.NotUsed;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rows are reassembled from the packs ({@link RowFramer}), decoded with the table schema (any schema version;
  * columns added later are NULL in older rows) and written in the table's latest column order to
- * {@code <dest>/_tmp/part-<tid>-<pid>-<seq>.<ext>.inprogress}. The file is opened with its first row, so no
+ * {@code <dest>/_tmp/part-<tid>-<pid>-<seq>.<ext>.<attempt>.inprogress}. The file is opened with its first row, so no
  * empty files are made (a stream without rows makes no file at all). It rolls when it reaches
  * {@link RollPolicy#maxBytes()}, is {@link RollPolicy#maxAge()} old, gets no row for {@link RollPolicy#idle()}
  * (timers: this needs no further data), at the snapshot → binlog hand-over (the packs' position changes kind)
@@ -50,9 +51,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Hung file system: every file-system call of the stage (writing a pack's rows, which may create the file;
  * close with flush + hsync; deletes) runs under an {@link IoTimeout}. A call that outlives it fails the stream
- * with an IOException naming the call and the bound; the hung call's thread keeps the open file and closes it when
- * the call returns, without deleting it (the next recovery's stray tmp cleanup does). Nothing of a file that was
- * not emitted is ever journaled, so exactly-once holds whatever the hung call does later.
+ * with an IOException naming the call and the bound; the hung call's thread keeps the open file and discards it
+ * when the call returns. Tmp names carry a mark of the stream ({@link FileNames#tmpPath(Path, int, int, long,
+ * OutputFormat, String)}), so whatever a hung call of a failed stream does later touches only its own files, which
+ * are never journaled: exactly-once holds.
  */
 public final class CommitSink {
 
@@ -150,6 +152,8 @@ public final class CommitSink {
       /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
       private final Map<Integer, int[]> toLatest = new HashMap<>();
       private final ArrayDeque<RolledFile> ready = new ArrayDeque<>();
+      /** This attempt's mark in tmp names: what a hung call of an earlier attempt does later never touches them. */
+      private final String attempt = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
       private long nextSeq = firstSeq;
       /** The latest position known: the start, then each pack's {@code next}; its kind tells the phase. */
       private Position lastPosition = from;
@@ -285,7 +289,7 @@ public final class CommitSink {
 
       private void openFile() throws IOException {
         writerSeq = nextSeq;
-        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format);
+        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt);
         writer = PartWriter.open(fs, tmp, columns, format);
         if (log.isDebugEnabled()) {
           log.debug("tid {} pid {}: writing {}", tid, pid, tmp);
@@ -306,7 +310,7 @@ public final class CommitSink {
           discard(w);
           throw e;
         }
-        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format),
+        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt),
             FileNames.finalPath(dest, tid, pid, writerSeq, format), framer.lastComplete(), rows, bytes);
         nextSeq = writerSeq + 1;
         ready.add(file);
@@ -391,22 +395,19 @@ public final class CommitSink {
       }
 
       /**
-       * Closes and deletes a file given up, within the bound. If a call of this stage hung, that call's thread
-       * closes it once the call returns and leaves it (a late delete by name could hit the file of a newer attempt);
-       * the next recovery's stray tmp cleanup removes it.
+       * Closes and deletes a file given up, within the bound. If a call of this stage hung, that call's thread does
+       * it once the call returns (the file's name is this attempt's own, so doing it late harms no other file).
        */
       private void discard(PartWriter w) {
         if (hung != null) {
-          hung.afterReturn(w::abandon);
+          hung.afterReturn(w::abort);
           return;
         }
-        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format);
         try {
-          bounded("closing a discarded file", () -> {
-            w.abandon();
+          bounded("discarding", () -> {
+            w.abort();
             return null;
           });
-          bounded("deleting " + tmp, () -> fs.delete(tmp, false)); // not after a hung close: see bounded
         } catch (IOException | RuntimeException ignored) {
           // given up: the stray tmp cleanup of the next recovery removes the file
         }

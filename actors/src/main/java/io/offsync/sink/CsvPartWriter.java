@@ -65,9 +65,4 @@ final class CsvPartWriter implements PartWriter {
   public void abort() {
     PartFiles.discard(out, fs, path);
   }
-
-  @Override
-  public void abandon() {
-    PartFiles.closeQuietly(out);
-  }
 }

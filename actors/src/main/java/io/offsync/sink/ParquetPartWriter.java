@@ -109,11 +109,6 @@ final class ParquetPartWriter implements PartWriter {
     PartFiles.discard(out, fs, path);
   }
 
-  @Override
-  public void abandon() {
-    PartFiles.closeQuietly(out);
-  }
-
   private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
     private final List<Column> columns;
 

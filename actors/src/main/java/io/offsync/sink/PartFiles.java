@@ -21,20 +21,15 @@ final class PartFiles {
 
   /** Closes {@code out} without any guarantee and deletes {@code path}; never throws. */
   static void discard(FSDataOutputStream out, FileSystem fs, Path path) {
-    closeQuietly(out);
+    try {
+      out.close();
+    } catch (IOException | RuntimeException ignored) {
+      // the file is deleted next; a failed close changes nothing
+    }
     try {
       fs.delete(path, false);
     } catch (IOException | RuntimeException ignored) {
       // a tmp file left behind is unjournaled and removed by the next recovery's stray tmp cleanup
-    }
-  }
-
-  /** Closes {@code out} without any guarantee, leaving the file; never throws. */
-  static void closeQuietly(FSDataOutputStream out) {
-    try {
-      out.close();
-    } catch (IOException | RuntimeException ignored) {
-      // given up: whoever discards the file deletes it, else the next recovery's stray tmp cleanup
     }
   }
 }

@@ -10,8 +10,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * Writes rows into one part file through the Hadoop {@link FileSystem}. Rows come as values in the order of the
  * file's columns (the table's latest schema), null for NULL. {@link #close()} makes the file durable: flush,
- * hsync, close; only then may it be committed. {@link #abort()} closes and deletes it, {@link #abandon()} only
- * closes it.
+ * hsync, close; only then may it be committed. {@link #abort()} closes and deletes it.
  */
 public interface PartWriter {
 
@@ -41,11 +40,4 @@ public interface PartWriter {
 
   /** Closes the file without any guarantee and deletes it; never throws. */
   void abort();
-
-  /**
-   * Closes the file's stream without any guarantee and leaves the file; never throws. For a file given up after a
-   * hung call: by the time this runs another attempt may write a file of the same name, and the next recovery's
-   * stray tmp cleanup removes this one.
-   */
-  void abandon();
 }
