@@ -9,7 +9,7 @@
 # The first start builds the component with Maven (again whenever sources changed).
 #
 # start waits until the process answers its health endpoint: data_collector http://<endpoint>/status,
-# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper and journal reachable);
+# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper, journal, HDFS reachable);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
 # JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g).
@@ -72,6 +72,8 @@ running() {
 }
 
 healthy() { curl -sf -m 5 -o /dev/null "$health"; }
+# why the health endpoint is not 200 (/ready names the failing dependency in its body), or that it is silent
+why_unhealthy() { curl -s -m 5 "$health" 2>/dev/null | head -c 2000 || true; }
 
 start() {
   if running; then
@@ -107,6 +109,8 @@ start() {
   done
   echo "$component (pid $pid) did not answer $health within ${OFFSYNC_START_TIMEOUT:-120} s; it keeps running" \
     "(bin/start.sh -c $conf stop $component stops it); see $logfile" >&2
+  local why; why="$(why_unhealthy)"
+  [ -z "$why" ] || echo "$health says: $why" >&2
   return 1
 }
 
@@ -141,7 +145,8 @@ status() {
   echo "$component running (pid $(cat "$pidfile")), log $logfile"
   local body
   if ! body="$(curl -sf -m 5 "$health")"; then
-    echo "but $health does not answer" >&2
+    local why; why="$(why_unhealthy)"
+    echo "but $health does not answer${why:+ 200: $why}" >&2
     return 3
   fi
   echo "$health: $body"

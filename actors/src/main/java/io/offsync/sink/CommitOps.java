@@ -2,6 +2,7 @@ package io.offsync.sink;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +91,11 @@ public final class CommitOps {
         continue;
       }
       OptionalLong seq = FileNames.seqOf(name, tid, pid);
+      if (Thread.currentThread().isInterrupted()) {
+        // given up by its caller (IoTimeout): a late delete could hit the file of a newer attempt
+        throw new InterruptedIOException("deleting the stray tmp files of partition " + pid + " in " + dest
+            + " was interrupted");
+      }
       if (seq.isPresent() && !keepSeqs.contains(seq.getAsLong())) {
         if (fs.delete(st.getPath(), false)) {
           deleted.add(st.getPath());

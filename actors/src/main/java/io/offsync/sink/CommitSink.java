@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.pekko.NotUsed;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rows are reassembled from the packs ({@link RowFramer}), decoded with the table schema (any schema version;
  * columns added later are NULL in older rows) and written in the table's latest column order to
- * {@code <dest>/_tmp/part-<tid>-<pid>-<seq>.<ext>.inprogress}. The file is opened with its first row, so no
+ * {@code <dest>/_tmp/part-<tid>-<pid>-<seq>.<ext>.<attempt>.inprogress}. The file is opened with its first row, so no
  * empty files are made (a stream without rows makes no file at all). It rolls when it reaches
  * {@link RollPolicy#maxBytes()}, is {@link RollPolicy#maxAge()} old, gets no row for {@link RollPolicy#idle()}
  * (timers: this needs no further data), at the snapshot → binlog hand-over (the packs' position changes kind)
@@ -47,10 +48,20 @@ import org.slf4j.LoggerFactory;
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
  * file is closed and deleted; so does cancellation, together with rolled files never emitted. The stage runs on
  * the blocking I/O dispatcher.
+ *
+ * <p>Hung file system: every file-system call of the stage (writing a pack's rows, which may create the file;
+ * close with flush + hsync; deletes) runs under an {@link IoTimeout}. A call that outlives it fails the stream
+ * with an IOException naming the call and the bound; the hung call's thread keeps the open file and discards it
+ * when the call returns. Tmp names carry a mark of the stream ({@link FileNames#tmpPath(Path, int, int, long,
+ * OutputFormat, String)}), so whatever a hung call of a failed stream does later touches only its own files, which
+ * are never journaled: exactly-once holds.
  */
 public final class CommitSink {
 
   private static final Logger log = LoggerFactory.getLogger(CommitSink.class);
+
+  /** The bound of the overloads without one: {@code offsync.sync.fs-call-timeout}'s default. */
+  public static final IoTimeout DEFAULT_CALL_TIMEOUT = new IoTimeout(java.time.Duration.ofSeconds(120));
 
   private CommitSink() {}
 
@@ -76,7 +87,17 @@ public final class CommitSink {
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
       TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from) {
-    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq, from))
+    return flow(fs, dest, tid, pid, schema, format, roll, firstSeq, from, DEFAULT_CALL_TIMEOUT);
+  }
+
+  /**
+   * The sink of partition (tid, pid) as a flow that emits each finished part file, every file-system call
+   * bounded by {@code calls} (see the class description).
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls) {
+    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq, from,
+            calls))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
         .async();
@@ -95,9 +116,10 @@ public final class CommitSink {
     private final RollPolicy roll;
     private final long firstSeq;
     private final Position from;
+    private final IoTimeout calls;
 
     Stage(FileSystem fs, Path dest, int tid, int pid, TableSchema schema, OutputFormat format, RollPolicy roll,
-        long firstSeq, Position from) {
+        long firstSeq, Position from, IoTimeout calls) {
       this.fs = fs;
       this.dest = dest;
       this.tid = tid;
@@ -107,6 +129,7 @@ public final class CommitSink {
       this.roll = roll;
       this.firstSeq = firstSeq;
       this.from = from;
+      this.calls = calls;
     }
 
     @Override
@@ -129,6 +152,8 @@ public final class CommitSink {
       /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
       private final Map<Integer, int[]> toLatest = new HashMap<>();
       private final ArrayDeque<RolledFile> ready = new ArrayDeque<>();
+      /** This attempt's mark in tmp names: what a hung call of an earlier attempt does later never touches them. */
+      private final String attempt = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
       private long nextSeq = firstSeq;
       /** The latest position known: the start, then each pack's {@code next}; its kind tells the phase. */
       private Position lastPosition = from;
@@ -138,6 +163,8 @@ public final class CommitSink {
       private boolean positioned = true;
       private boolean rollDue;
       private boolean finishing;
+      /** A file-system call that outlived its bound: the open writer is its thread's until it returns. */
+      private IoTimeout.Call<?> hung;
 
       Logic() {
         super(shape);
@@ -184,7 +211,11 @@ public final class CommitSink {
 
       private void onPack(RowPack pack) {
         try {
-          int rows = framer.feed(pack, this::writeRow);
+          boolean opened = writer == null;
+          int rows = bounded("writing rows", () -> framer.feed(pack, this::writeRow));
+          if (opened && writer != null) {
+            scheduleOnce(AGE, roll.maxAge());
+          }
           if (rows > 0) {
             scheduleOnce(IDLE, roll.idle());
           }
@@ -258,9 +289,8 @@ public final class CommitSink {
 
       private void openFile() throws IOException {
         writerSeq = nextSeq;
-        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format);
+        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt);
         writer = PartWriter.open(fs, tmp, columns, format);
-        scheduleOnce(AGE, roll.maxAge());
         if (log.isDebugEnabled()) {
           log.debug("tid {} pid {}: writing {}", tid, pid, tmp);
         }
@@ -275,12 +305,12 @@ public final class CommitSink {
         long rows = w.rows();
         long bytes;
         try {
-          bytes = w.close();
+          bytes = bounded("closing", w::close);
         } catch (IOException | RuntimeException e) {
-          w.abort();
+          discard(w);
           throw e;
         }
-        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format),
+        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt),
             FileNames.finalPath(dest, tid, pid, writerSeq, format), framer.lastComplete(), rows, bytes);
         nextSeq = writerSeq + 1;
         ready.add(file);
@@ -348,18 +378,57 @@ public final class CommitSink {
       /** Closes and deletes the open tmp file, and with {@code unsent} the rolled files never emitted. */
       private void abortAll(boolean unsent) {
         if (writer != null) {
-          writer.abort();
+          PartWriter w = writer;
           writer = null;
+          discard(w);
         }
         if (unsent) {
           for (RolledFile f : ready) {
             try {
-              fs.delete(f.tmp(), false);
+              bounded("deleting " + f.tmp(), () -> fs.delete(f.tmp(), false));
             } catch (IOException | RuntimeException ignored) {
               // unjournaled: removed by the next recovery's stray tmp cleanup
             }
           }
           ready.clear();
+        }
+      }
+
+      /**
+       * Closes and deletes a file given up, within the bound. If a call of this stage hung, that call's thread does
+       * it once the call returns (the file's name is this attempt's own, so doing it late harms no other file).
+       */
+      private void discard(PartWriter w) {
+        if (hung != null) {
+          hung.afterReturn(w::abort);
+          return;
+        }
+        try {
+          bounded("discarding", () -> {
+            w.abort();
+            return null;
+          });
+        } catch (IOException | RuntimeException ignored) {
+          // given up: the stray tmp cleanup of the next recovery removes the file
+        }
+      }
+
+      /**
+       * Runs a file-system call of this stage within the bound. Once one hung, no further call is made (the open
+       * writer still belongs to the hung call's thread) and the stage fails.
+       */
+      private <T> T bounded(String what, IoTimeout.IoCall<T> body) throws IOException {
+        if (hung != null) {
+          throw new IOException("table " + tid + " partition " + pid + ": an earlier file-system call hung");
+        }
+        IoTimeout.Call<T> call = calls.start("table " + tid + " partition " + pid + ": " + what + " (part file "
+            + nextSeq + " under " + dest + ")", body);
+        try {
+          return call.await();
+        } finally {
+          if (call.abandoned()) {
+            hung = call;
+          }
         }
       }
     }

@@ -7,8 +7,9 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Part file names. Final files are {@code <dest>/part-<tid>-<pid>-<seq %010d>.<parquet|csv>}; a file being
- * written is {@code <dest>/_tmp/<final name>.inprogress}. Names are a pure function of (tid, pid, seq, format),
- * so a replayed commit always targets the same path and two partitions never collide.
+ * written is {@code <dest>/_tmp/<final name>[.<attempt>].inprogress}. Final names are a pure function of (tid,
+ * pid, seq, format), so a replayed commit always targets the same path and two partitions never collide; the
+ * attempt in a tmp name keeps the files of two attempts at the same sequence apart.
  */
 public final class FileNames {
 
@@ -18,6 +19,8 @@ public final class FileNames {
   public static final String TMP_SUFFIX = ".inprogress";
 
   private static final Pattern PART = Pattern.compile("part-(\\d+)-(\\d+)-(\\d{10,})\\.(parquet|csv)");
+  private static final Pattern ATTEMPT = Pattern.compile("[0-9a-z]+");
+  private static final Pattern TMP_OF_ATTEMPT = Pattern.compile("(.+\\.(?:parquet|csv))\\.[0-9a-z]+");
 
   private FileNames() {}
 
@@ -42,12 +45,32 @@ public final class FileNames {
   }
 
   /**
+   * The tmp path of one write attempt: {@code <dest>/_tmp/<final name>.<attempt>.inprogress}. A stream that gave
+   * up on a hung call may still finish that call later; with its own name it can only ever touch its own file,
+   * never the one a newer attempt writes for the same sequence (the journal records which tmp file is renamed).
+   *
+   * @param attempt letters and digits, unique per attempt
+   */
+  public static Path tmpPath(Path dest, int tid, int pid, long seq, OutputFormat format, String attempt) {
+    if (!ATTEMPT.matcher(attempt).matches()) {
+      throw new IllegalArgumentException("attempt must be lower-case letters and digits, got '" + attempt + "'");
+    }
+    return new Path(tmpDir(dest), name(tid, pid, seq, format) + "." + attempt + TMP_SUFFIX);
+  }
+
+  /**
    * The sequence number of a final or tmp file name of partition (tid, pid), in any format; empty for files of
    * other partitions and for other names.
    */
   public static OptionalLong seqOf(String fileName, int tid, int pid) {
-    String name = fileName.endsWith(TMP_SUFFIX)
-        ? fileName.substring(0, fileName.length() - TMP_SUFFIX.length()) : fileName;
+    String name = fileName;
+    if (fileName.endsWith(TMP_SUFFIX)) {
+      name = fileName.substring(0, fileName.length() - TMP_SUFFIX.length());
+      Matcher attempt = TMP_OF_ATTEMPT.matcher(name);
+      if (attempt.matches()) {
+        name = attempt.group(1);
+      }
+    }
     Matcher m = PART.matcher(name);
     if (m.matches() && m.group(1).equals(Integer.toString(tid)) && m.group(2).equals(Integer.toString(pid))) {
       return OptionalLong.of(Long.parseLong(m.group(3)));

@@ -8,6 +8,7 @@ import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.serialization.CborSerializable;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.CommitSink;
+import io.offsync.sink.IoTimeout;
 import io.offsync.sink.RolledFile;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -67,6 +68,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * {@code leader-check-interval}) makes it reopen there.
  * After {@code retry.max-retries} consecutive failures without a committed file in between the subtask becomes
  * FAILED with the reason, which is journaled; its committed files stay.
+ *
+ * <p>A hung destination file system: every file-system call (the sink's writes, hsync and close, the rename, the
+ * stray tmp cleanup) is bounded by {@code fs-call-timeout}; one that outlives it fails the stream (or the prepare
+ * step) like any other failure, so the subtask reopens with backoff from its journaled position instead of
+ * waiting forever.
  */
 public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask.Event, Subtask.State> {
 
@@ -188,6 +194,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private final ActorRef<SubtaskStatus> reportTo;
   private final SyncSettings settings;
   private final Executor blocking;
+  private final IoTimeout fsCalls;
   private final Materializer materializer;
   private final Deque<long[]> rateSamples = new ArrayDeque<>();
 
@@ -228,6 +235,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.reportTo = reportTo;
     this.settings = settings;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
+    this.fsCalls = new IoTimeout(settings.fsCallTimeout());
     this.materializer = Materializer.createMaterializer(ctx);
   }
 
@@ -350,15 +358,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     ctx.pipeToSelf(deleteStray(), (ok, e) -> new Prepared(g, e));
   }
 
-  private CompletableFuture<Void> deleteStray() {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
-        CommitOps.deleteStrayTmp(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, blocking);
+  private CompletableFuture<?> deleteStray() {
+    return fsCalls.async("deleting the stray tmp files of partition " + spec.pid() + " in " + spec.task().dest(),
+        () -> CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
+            new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
   }
 
   private Effect<Event, State> onPrepared(State s, Prepared c) {
@@ -442,7 +445,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         })
         .viaMat(KillSwitches.single(), Keep.right())
         .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position()))
+            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls))
         .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
             self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
         .toMat(Sink.ignore(), Keep.both())
@@ -543,16 +546,15 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     });
   }
 
-  /** Step 3 on the blocking dispatcher; the result comes back as {@link Renamed}. */
+  /**
+   * Step 3, bounded by {@code fs-call-timeout}; the result comes back as {@link Renamed}. A rename that timed out
+   * may still happen later: the retry's {@link CommitOps#commit} is idempotent, so either order ends committed.
+   */
   private void startRename(RolledFile f, ActorRef<StatusReply<Done>> replyTo) {
     commitInFlight = true;
-    CompletableFuture.supplyAsync(() -> {
-      try {
-        return CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, blocking).whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
+    fsCalls.async("renaming " + f.tmp() + " to " + f.finalPath(),
+            () -> CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
+        .whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
   }
 
   private Effect<Event, State> onRenamed(State s, Renamed c) {

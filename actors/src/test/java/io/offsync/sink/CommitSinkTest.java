@@ -112,7 +112,10 @@ class CommitSinkTest {
     assertEquals(5, f.seq());
     assertEquals(1000, f.rows());
     assertEquals(new BinlogPosition(1001), f.next());
-    assertEquals(FileNames.tmpPath(dest, Streams.TID, Streams.PID, 5, OutputFormat.PARQUET), f.tmp());
+    assertEquals(FileNames.tmpDir(fs.makeQualified(dest)), f.tmp().getParent());
+    assertEquals(5, FileNames.seqOf(f.tmp().getName(), Streams.TID, Streams.PID).getAsLong());
+    assertTrue(f.tmp().getName().startsWith(FileNames.name(Streams.TID, Streams.PID, 5, OutputFormat.PARQUET) + "."),
+        f.tmp().getName());
     assertEquals(fs.getFileStatus(f.tmp()).getLen(), f.bytes());
     assertFalse(fs.exists(f.finalPath()), "the sink never renames");
     assertEquals(expectedRows(0, 1000), readCommitted(f, OutputFormat.PARQUET));

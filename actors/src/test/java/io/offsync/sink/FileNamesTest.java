@@ -18,6 +18,9 @@ class FileNamesTest {
         FileNames.finalPath(dest, 7, 3, 42, OutputFormat.PARQUET));
     assertEquals(new Path("hdfs://nn:8020/warehouse/t1/_tmp/part-7-3-0000000042.csv.inprogress"),
         FileNames.tmpPath(dest, 7, 3, 42, OutputFormat.CSV));
+    assertEquals(new Path("hdfs://nn:8020/warehouse/t1/_tmp/part-7-3-0000000042.csv.k3x9.inprogress"),
+        FileNames.tmpPath(dest, 7, 3, 42, OutputFormat.CSV, "k3x9"));
+    assertThrows(IllegalArgumentException.class, () -> FileNames.tmpPath(dest, 7, 3, 42, OutputFormat.CSV, "a/b"));
     assertEquals("part-1-0-12345678901.csv", FileNames.name(1, 0, 12_345_678_901L, OutputFormat.CSV));
     assertThrows(IllegalArgumentException.class, () -> FileNames.name(1, 0, -1, OutputFormat.CSV));
   }
@@ -26,6 +29,8 @@ class FileNamesTest {
   void seqOfMatchesOnlyTheGivenPartition() {
     assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.parquet", 7, 3));
     assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.csv.inprogress", 7, 3));
+    assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.parquet.k3x9.inprogress", 7, 3));
+    assertTrue(FileNames.seqOf("part-7-3-0000000042.parquet.k3x9", 7, 3).isEmpty(), "an attempt only in tmp names");
     assertTrue(FileNames.seqOf("part-7-33-0000000042.parquet", 7, 3).isEmpty());
     assertTrue(FileNames.seqOf("part-77-3-0000000042.parquet", 7, 3).isEmpty());
     assertTrue(FileNames.seqOf("part-7-3-42.parquet", 7, 3).isEmpty());

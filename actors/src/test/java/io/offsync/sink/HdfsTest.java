@@ -91,7 +91,8 @@ class HdfsTest extends FileSystemTests {
           .toMat(Sink.seq(), Keep.both()).run(kit.system());
       offerAll(run.first(), Streams.wholeRowPacks(0, 3000, 50, Streams::binlog));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!fs2.exists(FileNames.tmpPath(dest, Streams.TID, Streams.PID, 0, OutputFormat.CSV))) {
+      Path tmpDir = FileNames.tmpDir(dest);
+      while (!fs2.exists(tmpDir) || fs2.listStatus(tmpDir).length == 0) {
         assertTrue(System.nanoTime() < deadline, "the tmp file never appeared");
         Thread.sleep(20);
       }

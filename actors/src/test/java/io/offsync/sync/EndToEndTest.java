@@ -6,11 +6,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
-import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RollPolicy;
 import io.offsync.testkit.EmbeddedZooKeeper;
-import io.offsync.testkit.LocalCluster;
 import io.offsync.testkit.MiniHdfs;
 import io.offsync.testkit.TabletFixture;
 import java.nio.file.Path;
@@ -44,10 +42,9 @@ class EndToEndTest {
   private static final int PARTITIONS = 3;
 
   @TempDir static Path work;
+  private static SyncCluster sync;
   private static EmbeddedZooKeeper zk;
-  private static TableMetadata metadata;
   private static MiniHdfs hdfs;
-  private static LocalCluster cluster;
   private static SyncTasks tasks;
 
   /** Config of a collector node of host 127.0.0.1 reading the tablets under {@code tablets}. */
@@ -71,24 +68,17 @@ class EndToEndTest {
 
   @BeforeAll
   static void start() {
-    zk = EmbeddedZooKeeper.start();
-    metadata = new TableMetadata(zk.client(), "/openmldb");
-    hdfs = MiniHdfs.start(1, work.resolve("minidfs"));
-    cluster = LocalCluster.start("EndToEndTest", nodeConfig(work), List.of(COLLECTOR_ROLES, Set.of("synctool")));
-    Collector.init(cluster.system(0));
-    tasks = SyncTasks.start(cluster.system(1), SyncEnvironment.of(metadata, hdfs.configuration()));
+    sync = SyncCluster.start("EndToEndTest", work);
+    zk = sync.zk;
+    hdfs = sync.hdfs;
+    tasks = sync.tasks;
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
+  static void stop() {
+    if (sync != null) {
+      sync.close();
     }
-    if (hdfs != null) {
-      hdfs.close();
-    }
-    metadata.close();
-    zk.close();
   }
 
   private static TaskSpec spec(TabletFixture f, int mode, long startTs, OutputFormat format) {
@@ -97,7 +87,7 @@ class EndToEndTest {
   }
 
   private static org.apache.hadoop.fs.Path dest(TabletFixture f) {
-    return new org.apache.hadoop.fs.Path(hdfs.uri().toString() + "/warehouse/" + f.tableInfo().getName());
+    return sync.dest(f);
   }
 
   static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -92,6 +94,15 @@ public final class EngineTaskAdmin implements TaskAdmin {
   @Override
   public CompletionStage<List<SubtaskStatus>> status() {
     return refusals(tasks.status()).thenApplyAsync(this::describe, blocking);
+  }
+
+  @Override
+  public CompletionStage<Set<String>> destinations() {
+    return tasks.status().thenApply(all -> {
+      Set<String> dests = new TreeSet<>();
+      all.forEach(s -> dests.add(s.dest()));
+      return dests;
+    });
   }
 
   private List<SubtaskStatus> describe(List<io.offsync.sync.SubtaskStatus> all) {

@@ -4,17 +4,19 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.handle;
 
 import com.typesafe.config.Config;
+import io.offsync.health.HealthProbes;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
 import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
 import io.offsync.synctool.grpc.AdminGrpcService;
-import io.offsync.synctool.http.MetricsRoute;
+import io.offsync.synctool.http.SyncToolMetrics;
 import io.offsync.synctool.http.OpenMldbRoutes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * joined to its cluster, the task engine, the admin server on {@code server.port} (OpenMLDB HTTP/JSON endpoints
  * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2 cleartext; Prometheus
  * {@code /metrics} there too), and Pekko
- * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}.
+ * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}. {@code /ready}
+ * needs the node Up in the cluster, ZooKeeper connected, the journal answering and every destination file system
+ * reachable ({@link FileSystemProbe}); when not, its body and one WARN per change name what fails.
  *
  * <p>Start-up fails, with a message naming the setting to fix, when ZooKeeper cannot be reached within
  * {@code 3 × request.timeout}, the journal cannot be opened or a port is taken; whatever was started is stopped
@@ -70,14 +74,16 @@ public final class SyncToolNode implements AutoCloseable {
   private final CuratorFramework zookeeper;
   private final ServerBinding binding;
   private final int managementPort;
+  private final FileSystemProbe fsProbe;
 
   private SyncToolNode(SyncToolSettings settings, ActorSystem<Void> system, CuratorFramework zookeeper,
-      ServerBinding binding, int managementPort) {
+      ServerBinding binding, int managementPort, FileSystemProbe fsProbe) {
     this.settings = settings;
     this.system = system;
     this.zookeeper = zookeeper;
     this.binding = binding;
     this.managementPort = managementPort;
+    this.fsProbe = fsProbe;
   }
 
   /**
@@ -92,6 +98,7 @@ public final class SyncToolNode implements AutoCloseable {
     }
     CuratorFramework zk = connectZooKeeper(settings);
     ActorSystem<Void> system = null;
+    FileSystemProbe fsProbe = null;
     try {
       Configuration hadoopConf = hadoopConfiguration(settings);
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
@@ -102,15 +109,19 @@ public final class SyncToolNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-      HealthProbes.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)).register(List.of(
-          new HealthProbes.Probe("zookeeper", () -> CompletableFuture.completedFuture(
-              zk.getZookeeperClient().isConnected())),
-          new HealthProbes.Probe("journal", () -> CompletableFuture.supplyAsync(() -> journalAnswers(settings),
-              blocking))));
       TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
+      Config readiness = system.settings().config().getConfig("offsync.synctool.readiness");
+      fsProbe = new FileSystemProbe(hadoopConf, tasks::destinations, blocking,
+          readiness.getDuration("filesystem-timeout"), readiness.getDuration("filesystem-cache"));
+      HealthProbes.get(system).register(List.of(
+          HealthProbes.Probe.immediate("zookeeper", () -> zk.getZookeeperClient().isConnected(),
+              () -> "not connected to " + settings.zookeeperCluster()),
+          new HealthProbes.Probe("journal", () -> CompletableFuture.runAsync(() -> checkJournal(settings),
+              blocking)),
+          new HealthProbes.Probe("filesystem", fsProbe::check)));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
           hadoopConf, settings, blocking);
-      Route route = concat(new OpenMldbRoutes(admin).route(), new MetricsRoute(tasks).route(),
+      Route route = concat(new OpenMldbRoutes(admin).route(), new SyncToolMetrics(system, tasks).route(),
           handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
       ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
           .bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -118,8 +129,11 @@ public final class SyncToolNode implements AutoCloseable {
       log.info("synctool node up: admin (HTTP/JSON + gRPC) on {}, management on {}:{}, cluster {}:{}",
           binding.localAddress(), settings.managementHost(), settings.managementPort(), settings.clusterHost(),
           settings.clusterPort());
-      return new SyncToolNode(settings, system, zk, binding, settings.managementPort());
+      return new SyncToolNode(settings, system, zk, binding, settings.managementPort(), fsProbe);
     } catch (Exception e) {
+      if (fsProbe != null) {
+        fsProbe.close();
+      }
       if (system != null) {
         system.terminate();
         try {
@@ -198,12 +212,16 @@ public final class SyncToolNode implements AutoCloseable {
     return conf;
   }
 
-  private static boolean journalAnswers(SyncToolSettings settings) {
+  /** Throws a {@link HealthProbes.NotReadyException} naming the journal when it does not answer. */
+  private static void checkJournal(SyncToolSettings settings) {
     try (Connection c = DriverManager.getConnection(settings.journalUrl(), settings.journalEffectiveUser(),
         settings.journalEffectivePassword())) {
-      return c.isValid(2);
-    } catch (Exception e) {
-      return false;
+      if (!c.isValid(2)) {
+        throw new HealthProbes.NotReadyException("journal " + settings.journalLocation() + " does not answer");
+      }
+    } catch (SQLException e) {
+      throw new HealthProbes.NotReadyException("journal " + settings.journalLocation() + " does not answer: "
+          + e.getMessage());
     }
   }
 
@@ -243,6 +261,7 @@ public final class SyncToolNode implements AutoCloseable {
     } catch (Exception e) {
       log.warn("actor system did not terminate within 60 s", e);
     } finally {
+      fsProbe.close();
       zookeeper.close();
     }
   }

@@ -281,6 +281,7 @@ public record SyncToolSettings(
         .withValue("offsync.sync.ask-timeout", millis(requestTimeout.multipliedBy(3)))
         .withValue("offsync.sync.open-timeout", millis(requestTimeout.multipliedBy(4)))
         .withValue("offsync.sync.lease.enabled", ConfigValueFactory.fromAnyRef(lease))
+        .withValue("offsync.synctool.readiness.filesystem-timeout", millis(requestTimeout))
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();

@@ -1,5 +1,7 @@
 package io.offsync.synctool;
 
+import static io.offsync.synctool.TestNodes.await;
+import static io.offsync.synctool.TestNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,9 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
-import io.offsync.collector.HardLinker;
 import io.offsync.collector.node.CollectorNode;
-import io.offsync.collector.node.DataCollectorFlags;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.ListCollectorsReply;
@@ -26,11 +26,11 @@ import io.offsync.protocol.openmldb.Type;
 import io.offsync.synctool.cli.SyncToolHelper;
 import io.offsync.synctool.http.HelperScript;
 import io.offsync.testkit.EmbeddedZooKeeper;
+import io.offsync.testkit.PrometheusPage;
 import io.offsync.testkit.TabletFixture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,12 +86,6 @@ class SyncToolNodeTest {
   ActorSystem<Void> clientSystem;
   SyncToolAdminClient grpc;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static TabletFixture table(Path root, String name, int tid, Common.StorageMode mode) {
     return TabletFixture.builder(root).db("demo").table(name).tid(tid).partitions(2).storageMode(mode)
         .column("id", Type.DataType.kBigInt).column("name", Type.DataType.kString)
@@ -125,28 +119,10 @@ class SyncToolNodeTest {
     memory.register(zk.client(), ROOT);
 
     int collectorCluster = freePort();
-    collector = CollectorNode.start(DataCollectorFlags.of(Map.ofEntries(
-        Map.entry("endpoint", "127.0.0.1:" + freePort()),
-        Map.entry("management_port", String.valueOf(freePort())),
-        Map.entry("zk_cluster", zk.connectString()),
-        Map.entry("zk_root_path", ROOT),
-        Map.entry("collector_datadir", tmp.resolve("datadir").toString()),
-        Map.entry("hdd_root_path", hdd.toString()),
-        Map.entry("ssd_root_path", hdd.toString()),
-        Map.entry("http_bind_host", "127.0.0.1"),
-        Map.entry("cluster_host", "127.0.0.1"),
-        Map.entry("cluster_port", String.valueOf(collectorCluster)),
-        Map.entry("cluster_seed_nodes", ""))), HardLinker.FILES);
+    collector = TestNodes.collector(zk.connectString(), ROOT, hdd, tmp.resolve("datadir"), collectorCluster,
+        freePort());
 
-    Properties p = new Properties();
-    p.setProperty("server.host", "127.0.0.1");
-    p.setProperty("server.port", String.valueOf(freePort()));
-    p.setProperty("zookeeper.cluster", zk.connectString());
-    p.setProperty("zookeeper.root_path", ROOT);
-    p.setProperty("sync_task.progress_path", tmp.resolve("progress").toString());
-    p.setProperty("cluster.port", String.valueOf(freePort()));
-    p.setProperty("cluster.seed_nodes", "127.0.0.1:" + collectorCluster);
-    p.setProperty("management.port", String.valueOf(freePort()));
+    Properties p = TestNodes.synctool(zk.connectString(), ROOT, tmp.resolve("progress"), collectorCluster);
     p.setProperty("sync_task.roll_time", "2");
     p.setProperty("sync_task.roll_idle", "1");
     p.setProperty("data.cache_path", "/tmp/data_cache");
@@ -208,26 +184,6 @@ class SyncToolNodeTest {
     return call("TaskStatus", "GET", "{}");
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Duration max, Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + max.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (check.ok()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("timed out waiting for " + what, last);
-  }
-
   static long totalCount(JsonNode status, int tid) {
     long n = 0;
     if (status.has("task")) {
@@ -274,14 +230,12 @@ class SyncToolNodeTest {
     }
   }
 
-  /** The value of the series {@code series} (name and labels) on a Prometheus page, -1 when absent. */
-  static long metric(String page, String series) {
-    for (String line : page.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Long.parseLong(line.substring(series.length() + 1).strip());
-      }
-    }
-    return -1;
+  PrometheusPage scrape() throws IOException, InterruptedException {
+    return PrometheusPage.scrape(node.serverPort());
+  }
+
+  static Map<String, String> subtaskLabels(String table, int tid, int pid) {
+    return Map.of("db", "demo", "table", table, "tid", String.valueOf(tid), "pid", String.valueOf(pid));
   }
 
   // --------------------------------------------------------------------------------------------- tests
@@ -331,24 +285,36 @@ class SyncToolNodeTest {
           + "/11/" + i), info);
     }
 
-    HttpResponse<String> metrics = get(node.serverPort(), "/metrics");
-    assertEquals(200, metrics.statusCode(), metrics.body());
-    String page = metrics.body();
-    assertTrue(page.contains("# TYPE offsync_synctool_rows_committed_total counter\n"), page);
+    PrometheusPage page = scrape();
+    for (String counter : List.of("rows_committed", "bytes_committed", "files_committed", "stream_opens",
+        "stream_failures")) {
+      assertEquals("counter", page.type("offsync_synctool_" + counter + "_total"), counter);
+    }
+    assertEquals("gauge", page.type("offsync_synctool_binlog_offset"));
+    assertEquals("gauge", page.type("offsync_synctool_subtask_state"));
+    assertEquals("gauge", page.type("offsync_synctool_subtasks"));
+    assertEquals(2, page.value("offsync_synctool_subtasks", Map.of()));
     long metricRows = 0;
     for (SubtaskStatus st : grpcStatus("events")) {
-      String labels = "{db=\"demo\",table=\"events\",tid=\"11\",pid=\"" + st.getPid() + "\",state=\"RUNNING\"}";
-      long rows = metric(page, "offsync_synctool_rows_committed_total" + labels);
-      assertEquals(st.getRows(), rows, page);
-      assertEquals(st.getBytes(), metric(page, "offsync_synctool_bytes_committed_total" + labels), page);
-      assertEquals(st.getFiles(), metric(page, "offsync_synctool_files_committed_total" + labels), page);
-      assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, page);
-      assertEquals(st.getStreamOpens(), metric(page, "offsync_synctool_stream_opens_total" + labels), page);
-      assertTrue(st.getStreamOpens() >= 1, page);
-      assertEquals(st.getStreamFailures(), metric(page, "offsync_synctool_stream_failures_total" + labels), page);
-      metricRows += rows;
+      Map<String, String> labels = subtaskLabels("events", 11, st.getPid());
+      double rows = page.value("offsync_synctool_rows_committed_total", labels);
+      assertEquals(st.getRows(), rows);
+      assertEquals(st.getBytes(), page.value("offsync_synctool_bytes_committed_total", labels));
+      assertEquals(st.getFiles(), page.value("offsync_synctool_files_committed_total", labels));
+      assertTrue(st.getFiles() >= 1 && st.getBytes() > 0, st.toString());
+      assertEquals(st.getStreamOpens(), page.value("offsync_synctool_stream_opens_total", labels));
+      assertTrue(st.getStreamOpens() >= 1, st.toString());
+      assertEquals(st.getStreamFailures(), page.value("offsync_synctool_stream_failures_total", labels));
+      assertEquals(events.lastLogIndex(st.getPid()) + 1, page.value("offsync_synctool_binlog_offset", labels));
+      Map<String, String> running = new java.util.HashMap<>(labels);
+      running.put("state", "RUNNING");
+      assertEquals(1, page.value("offsync_synctool_subtask_state", running));
+      assertEquals(1, page.samples("offsync_synctool_subtask_state", labels).size(), "one state per subtask");
+      metricRows += (long) rows;
     }
-    assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows, page);
+    assertEquals(SNAPSHOT_ROWS + BINLOG_ROWS, metricRows);
+    assertTrue(page.value("jvm_threads_live_threads", Map.of()) > 0, "JVM meters");
+    assertEquals("gauge", page.type("jvm_memory_used_bytes"));
 
     String helperView = HelperScript.run("", "status", server);
     assertTrue(helperView.startsWith("2 tasks(tid-pid)\n{'lastUpdateTime': '"), helperView);
@@ -402,6 +368,16 @@ class SyncToolNodeTest {
       assertTrue(s.getFiles() > 0 && s.getBytes() > 0, s.toString());
     }
     assertEquals(50, committedRows(dest, f -> f.getFileName().toString().endsWith(".csv")));
+    PrometheusPage before = scrape();
+    assertEquals(4, before.value("offsync_synctool_subtasks", Map.of()));
+    long files = 0;
+    for (SubtaskStatus s : st) {
+      Map<String, String> labels = subtaskLabels("clicks", 12, s.getPid());
+      assertEquals(s.getRows(), before.value("offsync_synctool_rows_committed_total", labels));
+      files += s.getFiles();
+    }
+    assertEquals(files, before.samples("offsync_synctool_files_committed_total", Map.of("table", "clicks")).stream()
+        .mapToDouble(PrometheusPage.Sample::value).sum());
 
     assertEquals(Status.Code.ALREADY_EXISTS, grpcFailure(grpc.createTask(CreateTaskRequest.newBuilder()
         .setTable(clicksRef).setMode(2).setDest(dest.toString()).build())));
@@ -421,9 +397,21 @@ class SyncToolNodeTest {
     grpc.resumeTask(clicksRef).toCompletableFuture().get(30, TimeUnit.SECONDS);
     await(Duration.ofSeconds(60), () -> grpcStatus("clicks").stream().mapToLong(SubtaskStatus::getRows).sum() == 51,
         "the row appended while paused committed after resume");
+    PrometheusPage after = scrape();
+    assertEquals(51, after.samples("offsync_synctool_rows_committed_total", Map.of("table", "clicks")).stream()
+        .mapToDouble(PrometheusPage.Sample::value).sum(), "the metrics moved with the synced row");
+    assertEquals(files + 1, after.samples("offsync_synctool_files_committed_total", Map.of("table", "clicks"))
+        .stream().mapToDouble(PrometheusPage.Sample::value).sum(), "one more file");
 
     grpc.deleteTask(clicksRef).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(grpcStatus("clicks").isEmpty());
+    PrometheusPage deleted = scrape();
+    for (String name : List.of("offsync_synctool_rows_committed_total", "offsync_synctool_binlog_offset",
+        "offsync_synctool_subtask_state", "offsync_synctool_stream_opens_total")) {
+      assertTrue(deleted.samples(name, Map.of("table", "clicks")).isEmpty(), "the deleted task's " + name + " goes");
+      assertEquals(2, deleted.samples(name, Map.of("table", "events")).size(), "events' " + name + " stays");
+    }
+    assertEquals(2, deleted.value("offsync_synctool_subtasks", Map.of()));
     assertEquals(51, committedRows(dest, f -> f.getFileName().toString().endsWith(".csv")), "files are kept");
     assertEquals(Status.Code.NOT_FOUND, grpcFailure(grpc.deleteTask(clicksRef)));
   }

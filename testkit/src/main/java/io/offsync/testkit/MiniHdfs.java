@@ -32,8 +32,19 @@ public final class MiniHdfs implements AutoCloseable {
 
   /** Starts {@code dataNodes} DataNodes with storage under {@code baseDir}; blocks until the cluster is active. */
   public static MiniHdfs start(int dataNodes, Path baseDir) {
+    return start(dataNodes, baseDir, new Configuration(false));
+  }
+
+  /**
+   * Same as {@link #start(int, Path)} with {@code settings} applied to the cluster and to its client configuration
+   * (e.g. a {@code dfs.client.socket-timeout} for fault tests).
+   */
+  public static MiniHdfs start(int dataNodes, Path baseDir, Configuration settings) {
     File base = baseDir.toAbsolutePath().toFile();
     Configuration conf = new Configuration();
+    for (var e : settings) {
+      conf.set(e.getKey(), e.getValue());
+    }
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
     conf.setBoolean("dfs.webhdfs.enabled", false);
     conf.setInt("dfs.replication", Math.min(dataNodes, 3));
@@ -65,7 +76,10 @@ public final class MiniHdfs implements AutoCloseable {
     return new Configuration(cluster.getConfiguration(0));
   }
 
-  /** The underlying cluster, for fault injection (e.g. {@code restartDataNode}). */
+  /**
+   * The underlying cluster, for fault injection ({@code restartDataNode}, {@code restartNameNode}, the
+   * namesystem's lock).
+   */
   public MiniDFSCluster cluster() {
     return cluster;
   }

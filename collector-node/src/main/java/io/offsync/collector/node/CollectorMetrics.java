@@ -1,7 +1,12 @@
 package io.offsync.collector.node;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.offsync.collector.CollectorRegistry;
 import io.offsync.collector.StreamStats;
+import io.offsync.metrics.MeterSet;
+import io.offsync.metrics.NodeMetrics;
 import io.offsync.protocol.binlog.BinlogFile;
 import io.offsync.protocol.binlog.BinlogFiles;
 import io.offsync.protocol.partition.PartitionReader;
@@ -9,62 +14,94 @@ import io.offsync.protocol.position.BinlogPosition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The collector's {@code /metrics} page in the Prometheus text exposition format (0.0.4): per open stream
- * (labels {@code tid}, {@code pid}, {@code subtask}) rows and bytes sent, stream opens of the subtask on the
- * partition, and the lag in binlog entries of a stream in its binlog phase.
+ * The collector's domain meters on the node's {@link NodeMetrics} ({@code /metrics}): per open stream (tags
+ * {@code tid}, {@code pid}, {@code subtask}) rows and bytes sent, stream opens of the subtask on the partition, and
+ * the lag in binlog entries of a stream in its binlog phase; per partition with an open stream (tags {@code tid},
+ * {@code pid}) the last {@code log_index} of the tablet's binlog; and the number of open streams. The series of a
+ * stream go when it closes.
  *
- * <p>The lag is the {@code log_index} of the last entry in the partition's tablet binlog minus the stream's next
- * position, never below 0. A scrape reads each partition's newest binlog file at most once, and not at all when
- * that file has not changed since the previous scrape. A binlog that cannot be read leaves the stream's lag out
- * of the page (the other metrics are still served).
+ * <p>The lag is the last {@code log_index} of the partition's tablet binlog + 1 minus the stream's next position,
+ * never below 0. A scrape reads each partition's newest binlog file at most once, and not at all when that file has
+ * not changed since the previous scrape (on the blocking-I/O dispatcher). A binlog that cannot be read leaves the
+ * partition's binlog series out of the page; the other metrics are still served.
  */
 final class CollectorMetrics {
 
   private record LastEntry(Path file, long size, long modified, long logIndex) {}
 
+  private record Lag(StreamStats stream, long entries) {}
+
+  private record Binlog(int tid, int pid, long lastLogIndex) {}
+
   private final ActorSystem<?> system;
+  private final CollectorRegistry collectors;
+  private final MeterSet<StreamStats> streams;
+  private final MeterSet<Lag> lags;
+  private final MeterSet<Binlog> binlogs;
   private final Map<Path, LastEntry> lastEntries = new ConcurrentHashMap<>();
 
   CollectorMetrics(ActorSystem<?> system) {
     this.system = system;
+    this.collectors = CollectorRegistry.get(system);
+    MeterRegistry registry = NodeMetrics.get(system).registry();
+    streams = MeterSet.<StreamStats>builder(CollectorMetrics::tags)
+        .counter("offsync.collector.rows.sent", "Rows sent by the open stream of a subtask on a partition.",
+            StreamStats::rows)
+        .counter("offsync.collector.bytes.sent", "Row bytes sent by the open stream of a subtask on a partition.",
+            StreamStats::bytes)
+        .counter("offsync.collector.stream.opens",
+            "Streams the subtask opened on the partition on this node (first open and reopens).",
+            s -> collectors.opens(s.subtaskId(), s.tid(), s.pid()))
+        .register(registry);
+    lags = MeterSet.<Lag>builder(l -> tags(l.stream()))
+        .gauge("offsync.collector.binlog.lag.entries",
+            "Binlog entries of the partition not yet sent by a stream in its binlog phase.", Lag::entries)
+        .register(registry);
+    binlogs = MeterSet.<Binlog>builder(b -> Tags.of("tid", Integer.toString(b.tid()), "pid",
+            Integer.toString(b.pid())))
+        .gauge("offsync.collector.binlog.last.index",
+            "Last log_index in the tablet's binlog of a partition with an open stream.", Binlog::lastLogIndex)
+        .register(registry);
+    Gauge.builder("offsync.collector.open.streams", streams, MeterSet::size)
+        .description("Streams open on this node.").register(registry);
   }
 
-  String render() {
-    CollectorRegistry registry = CollectorRegistry.get(system);
-    List<StreamStats> streams = registry.streams();
-    StringBuilder rows = header("offsync_collector_rows_sent_total", "counter",
-        "Rows sent by the open stream of a subtask on a partition.");
-    StringBuilder bytes = header("offsync_collector_bytes_sent_total", "counter",
-        "Row bytes sent by the open stream of a subtask on a partition.");
-    StringBuilder opens = header("offsync_collector_stream_opens_total", "counter",
-        "Streams the subtask opened on the partition on this node (first open and reopens).");
-    StringBuilder lag = header("offsync_collector_binlog_lag_entries", "gauge",
-        "Binlog entries of the partition not yet sent by a stream in its binlog phase.");
-    Map<Path, Long> lastIndexThisScrape = new HashMap<>();
-    for (StreamStats s : streams) {
-      String labels = "{tid=\"" + s.tid() + "\",pid=\"" + s.pid() + "\",subtask=\"" + escape(s.subtaskId()) + "\"}";
-      rows.append("offsync_collector_rows_sent_total").append(labels).append(' ').append(s.rows()).append('\n');
-      bytes.append("offsync_collector_bytes_sent_total").append(labels).append(' ').append(s.bytes()).append('\n');
-      opens.append("offsync_collector_stream_opens_total").append(labels).append(' ')
-          .append(registry.opens(s.subtaskId(), s.tid(), s.pid())).append('\n');
-      if (s.position() instanceof BinlogPosition bp) {
-        Long last = lastIndexThisScrape.computeIfAbsent(s.binlogDir(), this::lastLogIndex);
-        if (last >= 0) {
-          lag.append("offsync_collector_binlog_lag_entries").append(labels).append(' ')
-              .append(Math.max(0, last + 1 - bp.nextLogIndex())).append('\n');
-        }
+  /** {@code GET /metrics}. */
+  Route route() {
+    return NodeMetrics.get(system).route(() -> CompletableFuture.runAsync(this::refresh,
+        system.dispatchers().lookup(DispatcherSelector.blocking())));
+  }
+
+  private synchronized void refresh() {
+    List<StreamStats> open = collectors.streams();
+    List<Lag> lag = new ArrayList<>();
+    Map<Path, Binlog> lastIndex = new HashMap<>();
+    for (StreamStats s : open) {
+      Binlog binlog = lastIndex.computeIfAbsent(s.binlogDir(),
+          dir -> new Binlog(s.tid(), s.pid(), lastLogIndex(dir)));
+      if (s.position() instanceof BinlogPosition bp && binlog.lastLogIndex() >= 0) {
+        lag.add(new Lag(s, Math.max(0, binlog.lastLogIndex() + 1 - bp.nextLogIndex())));
       }
     }
-    StringBuilder open = header("offsync_collector_open_streams", "gauge", "Streams open on this node.");
-    open.append("offsync_collector_open_streams ").append(streams.size()).append('\n');
-    return open.append(rows).append(bytes).append(opens).append(lag).toString();
+    lastEntries.keySet().retainAll(lastIndex.keySet());
+    streams.update(open);
+    lags.update(lag);
+    binlogs.update(lastIndex.values().stream().filter(b -> b.lastLogIndex() >= 0).toList());
+  }
+
+  private static Tags tags(StreamStats s) {
+    return Tags.of("tid", Integer.toString(s.tid()), "pid", Integer.toString(s.pid()), "subtask", s.subtaskId());
   }
 
   /** Last {@code log_index} in {@code binlogDir} (0 when empty), -1 when it cannot be read. */
@@ -89,14 +126,5 @@ final class CollectorMetrics {
       lastEntries.remove(binlogDir);
       return -1;
     }
-  }
-
-  private static StringBuilder header(String name, String type, String help) {
-    return new StringBuilder("# HELP ").append(name).append(' ').append(help).append('\n')
-        .append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  private static String escape(String label) {
-    return label.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
   }
 }

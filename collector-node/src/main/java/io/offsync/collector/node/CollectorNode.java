@@ -6,6 +6,7 @@ import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
 import io.offsync.collector.CollectorSettings;
 import io.offsync.collector.HardLinker;
+import io.offsync.health.HealthProbes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
  * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves
  * {@code /status} and Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive},
- * {@code /ready}: Up in the cluster and ZooKeeper connected, {@code /cluster/members}) on {@code management_port}.
+ * {@code /ready}: Up in the cluster, ZooKeeper connected and registered, collector_datadir a writable directory;
+ * {@code /cluster/members}) on {@code management_port}.
  *
  * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, pack size larger than
  * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
@@ -128,8 +129,16 @@ public final class CollectorNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     try {
       Collector.init(system, settings);
-      CollectorReadiness.ZooKeeperProbe.ID.get(Adapter.toClassic(system)).check =
-          () -> registration.client().getZookeeperClient().isConnected() && registration.registered();
+      Path datadir = settings.datadir();
+      HealthProbes.get(system).register(List.of(
+          HealthProbes.Probe.immediate("zookeeper",
+              () -> registration.client().getZookeeperClient().isConnected() && registration.registered(),
+              () -> registration.client().getZookeeperClient().isConnected()
+                  ? "connected, but " + registration.path() + " is not registered"
+                  : "not connected to " + flags.get("zk_cluster")),
+          HealthProbes.Probe.immediate("collector_datadir",
+              () -> Files.isDirectory(datadir) && Files.isWritable(datadir),
+              () -> "collector_datadir " + datadir + " is not a writable directory")));
       if (flags.managementPort() != 0) {
         PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-stop",

@@ -41,7 +41,7 @@ final class StatusPage extends AllDirectives {
   Route route() {
     return concat(
         path("status", () -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, render())))),
-        path("metrics", () -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.render())))));
+        metrics.route());
   }
 
   /** "active" when the machine's collector entity runs here or would be placed here, else "standby". */

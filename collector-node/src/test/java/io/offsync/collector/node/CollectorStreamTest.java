@@ -17,6 +17,7 @@ import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import io.offsync.protocol.position.SnapshotPosition;
+import io.offsync.testkit.PrometheusPage;
 import java.io.RandomAccessFile;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -234,48 +236,63 @@ class CollectorStreamTest {
           .to(Sink.foreach(got::add)).run(client);
       List<String> expected = t.expectedRows(0);
       awaitRows(t, got, expected);
-      String labels = "{tid=\"17\",pid=\"0\",subtask=\"metrics-a\"}";
-      String page = http(collector.httpPort(), "/metrics", 200);
-      assertTrue(page.contains("# TYPE offsync_collector_rows_sent_total counter\n"), page);
-      assertEquals(expected.size(), metric(page, "offsync_collector_rows_sent_total" + labels), page);
+      Map<String, String> labels = Map.of("tid", "17", "pid", "0", "subtask", "metrics-a");
+      PrometheusPage page = scrape();
+      assertEquals("counter", page.type("offsync_collector_rows_sent_total"));
+      assertEquals("counter", page.type("offsync_collector_bytes_sent_total"));
+      assertEquals("counter", page.type("offsync_collector_stream_opens_total"));
+      assertEquals("gauge", page.type("offsync_collector_binlog_lag_entries"));
+      assertEquals("gauge", page.type("offsync_collector_binlog_last_index"));
+      assertEquals("gauge", page.type("offsync_collector_open_streams"));
+      assertEquals(expected.size(), page.value("offsync_collector_rows_sent_total", labels));
       long bytes = got.stream().mapToLong(p -> p.data().length).sum();
-      assertEquals(bytes, metric(page, "offsync_collector_bytes_sent_total" + labels), page);
-      assertEquals(1, metric(page, "offsync_collector_stream_opens_total" + labels), page);
-      assertEquals(0, metric(page, "offsync_collector_binlog_lag_entries" + labels), "caught up: " + page);
+      assertEquals(bytes, page.value("offsync_collector_bytes_sent_total", labels));
+      assertEquals(1, page.value("offsync_collector_stream_opens_total", labels));
+      assertEquals(0, page.value("offsync_collector_binlog_lag_entries", labels), "caught up");
+      assertEquals(t.lastLogIndex(0), page.value("offsync_collector_binlog_last_index",
+          Map.of("tid", "17", "pid", "0")));
+      assertEquals(page.samples("offsync_collector_rows_sent_total").size(),
+          page.value("offsync_collector_open_streams", Map.of()), "one series per open stream");
+      assertTrue(page.samples("jvm_memory_used_bytes", Map.of("area", "heap")).stream()
+          .anyMatch(m -> m.value() > 0), "JVM heap meters");
+      assertEquals("gauge", page.type("jvm_threads_live_threads"));
+      assertTrue(page.value("jvm_threads_live_threads", Map.of()) > 0);
+      assertEquals("counter", page.type("jvm_gc_memory_allocated_bytes_total"), "JVM GC meters");
       kill.shutdown();
+      awaitPage(p -> !p.has("offsync_collector_rows_sent_total", labels), "the closed stream's series go");
+      page = scrape();
+      assertFalse(page.has("offsync_collector_binlog_lag_entries", labels));
+      assertFalse(page.has("offsync_collector_stream_opens_total", labels));
 
       t.put(3000);
       long last = t.lastLogIndex(0);
       SourceRef<RowPack> unread = TestNodes.open(client, MACHINE, t.tid(), 0, 2, 0, new BinlogPosition(last - 2999),
           t.tableInfoBytes(), "metrics-a").toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertNotNull(unread);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (metric(page = http(collector.httpPort(), "/metrics", 200),
-          "offsync_collector_stream_opens_total" + labels) != 2 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertEquals(2, metric(page, "offsync_collector_stream_opens_total" + labels), "reopened: " + page);
+      page = awaitPage(p -> p.has("offsync_collector_stream_opens_total", labels), "the reopened stream's series");
+      assertEquals(2, page.value("offsync_collector_stream_opens_total", labels), "reopened");
       // the stream reads ahead of its consumer by its buffers, not 3000 entries: the lag is the unread rest
       // the reader fills its buffers meanwhile: read both pages until they describe the same, settled position
       String status;
       long next;
       long lag;
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       do {
         status = http(collector.httpPort(), "/status", 200);
-        page = http(collector.httpPort(), "/metrics", 200);
+        page = scrape();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics-a\\s+binlog\\((\\d+)\\)")
             .matcher(status);
         assertTrue(m.find(), status);
         next = Long.parseLong(m.group(1));
-        lag = metric(page, "offsync_collector_binlog_lag_entries" + labels);
+        lag = (long) page.value("offsync_collector_binlog_lag_entries", labels);
         if (lag != last + 1 - next) {
           Thread.sleep(50);
         }
       } while (lag != last + 1 - next && System.nanoTime() < deadline);
-      assertEquals(last + 1 - next, lag, "lag = last log index + 1 - next position: " + status + page);
+      assertEquals(last + 1 - next, lag, "lag = last log index + 1 - next position: " + status);
       assertTrue(lag > 0 && lag <= 3000, "entries not yet read: " + lag);
-      assertEquals(3000 - lag, metric(page, "offsync_collector_rows_sent_total" + labels), page);
+      assertEquals(3000 - lag, page.value("offsync_collector_rows_sent_total", labels));
+      assertEquals(last, page.value("offsync_collector_binlog_last_index", Map.of("tid", "17", "pid", "0")));
 
       assertEquals("OK", http(collector.managementPort(), "/alive", 200).strip());
       http(collector.managementPort(), "/ready", 200);
@@ -294,14 +311,19 @@ class CollectorStreamTest {
     return response.body();
   }
 
-  /** The value of the series {@code series} (name and labels) on a Prometheus page, -1 when absent. */
-  private static long metric(String page, String series) {
-    for (String line : page.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Long.parseLong(line.substring(series.length() + 1).strip());
-      }
+  private PrometheusPage scrape() throws Exception {
+    return PrometheusPage.scrape(collector.httpPort());
+  }
+
+  private PrometheusPage awaitPage(java.util.function.Predicate<PrometheusPage> ok, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    PrometheusPage page = scrape();
+    while (!ok.test(page) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      page = scrape();
     }
-    return -1;
+    assertTrue(ok.test(page), "timed out waiting for " + what);
+    return page;
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.offsync.synctool.admin;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.SubtaskStatus;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 
@@ -24,4 +25,7 @@ public interface TaskAdmin {
 
   /** One entry per subtask of every task, ordered by tid then pid. */
   CompletionStage<List<SubtaskStatus>> status();
+
+  /** The destination of every task, as given at creation (read from the tasks, no ZooKeeper or file system). */
+  CompletionStage<Set<String>> destinations();
 }
