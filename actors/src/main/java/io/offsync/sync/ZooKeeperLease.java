@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  * server expires the session, so a holder cut off from ZooKeeper stops its tasks before another node can start
  * them, unless its JVM stalls for longer than that (a stalled process is not fenced). heartbeat-timeout and
  * heartbeat-interval of Pekko's lease settings are not used: the holder's ZooKeeper session plays their role.
+ * The flip side of the fence: tasks do not run while their node has no ZooKeeper connection (hence off by
+ * default). Lease names start with the actor system name, so two offsync clusters must not share a root path.
  * Acquire and release fail with {@link LeaseTimeoutException} after {@code lease-operation-timeout} and with a
  * {@link LeaseException} when ZooKeeper is not connected; Pekko retries both.
  */

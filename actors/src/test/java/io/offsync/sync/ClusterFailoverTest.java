@@ -41,14 +41,16 @@ import org.junit.jupiter.api.io.TempDir;
  * task is downed in the middle of the sync; the survivor takes the task over (remember-entities, journal
  * recovery) and finishes it with every row committed exactly once and no tmp file left. Once with a row feed, once
  * with testkit tablets and a real collector node, the task's node killed between FileCommitting and the rename.
- * Each node has its own ZooKeeper session, ended with its ActorSystem as with its process; with the lease on (the
- * default) the survivor runs the task only once it holds the task shard's {@link ZooKeeperLease}.
+ * Each node has its own ZooKeeper session, ended with its ActorSystem as with its process, and the fencing lease
+ * is on: the survivor runs the task only once it holds the task shard's {@link ZooKeeperLease}.
  */
 @ExtendWith(LogCapturingExtension.class)
 class ClusterFailoverTest {
 
   private static final int ROWS = 1_500;
   private static final int PARTITIONS = 3;
+  private static final com.typesafe.config.Config LEASE_ON =
+      ConfigFactory.parseString("offsync.sync.lease.enabled = on");
 
   @TempDir Path tmp;
 
@@ -62,7 +64,8 @@ class ClusterFailoverTest {
       NS.TableInfo table = RowFeed.table("db1", "failover", 31, PARTITIONS, Common.StorageMode.kSSD);
       zk.client().create().creatingParentsIfNeeded().forPath(metadata.layout().tableInfo(31), table.toByteArray());
       RowFeed feed = new RowFeed(ROWS, 10, true, Duration.ofMillis(40));
-      var config = JournalConfig.h2(tmp.resolve("journal")).withFallback(ConfigFactory.parseString("""
+      var config = LEASE_ON.withFallback(JournalConfig.h2(tmp.resolve("journal")))
+          .withFallback(ConfigFactory.parseString("""
           offsync.sync.retry { min-backoff = 50 ms, max-backoff = 500 ms }
           pekko.cluster.split-brain-resolver.stable-after = 2s
           """));
@@ -75,7 +78,8 @@ class ClusterFailoverTest {
             opensByNode.merge(self, 1, Integer::sum);
             return feed.open(r);
           };
-          nodes.add(SyncTasks.start(s, SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), s), new Configuration(), sys -> counting)));
+          nodes.add(SyncTasks.start(s, SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), s),
+              new Configuration(), sys -> counting)));
         }
         Path dest = tmp.resolve("dest");
         await(nodes.get(0).create(new TaskSpec("db1", "failover", TaskSpec.MODE_FULL, 0, dest.toUri().toString(),
@@ -94,17 +98,15 @@ class ClusterFailoverTest {
         EndToEndTest.awaitCompleted(nodes.get(survivorIdx), "db1", "failover");
 
         assertEquals(2, opensByNode.size(), "the survivor reopened the streams: " + opensByNode);
-        if (cluster.system(survivorIdx).settings().config().getBoolean("offsync.sync.lease.enabled")) {
-          // the survivor's shard of the task holds its lease: an ephemeral node naming the survivor
-          String survivor = Cluster.get(cluster.system(survivorIdx)).selfMember().address().hostPort();
-          List<String> held = new ArrayList<>();
-          for (String lease : zk.client().getChildren().forPath(metadata.layout().leases())) {
-            held.add(new String(zk.client().getData().forPath(metadata.layout().leases() + "/" + lease),
-                java.nio.charset.StandardCharsets.UTF_8) + " " + lease);
-          }
-          assertTrue(held.stream().anyMatch(h -> h.startsWith(survivor + " ") && h.contains("-shard-TableTask-")),
-              "the survivor holds the task's shard lease: " + held);
+        // the survivor's shard of the task holds its lease: an ephemeral node naming the survivor
+        String survivor = Cluster.get(cluster.system(survivorIdx)).selfMember().address().hostPort();
+        List<String> held = new ArrayList<>();
+        for (String lease : zk.client().getChildren().forPath(metadata.layout().leases())) {
+          held.add(new String(zk.client().getData().forPath(metadata.layout().leases() + "/" + lease),
+              java.nio.charset.StandardCharsets.UTF_8) + " " + lease);
         }
+        assertTrue(held.stream().anyMatch(h -> h.startsWith(survivor + " ") && h.contains("-shard-TableTask-")),
+            "the survivor holds the task's shard lease: " + held);
         for (int pid = 0; pid < PARTITIONS; pid++) {
           DestFiles.assertExactlyOnce(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), 31, pid, RowFeed.ids(pid, ROWS));
@@ -122,7 +124,8 @@ class ClusterFailoverTest {
       Tablets.snapshot(f);
       Tablets.write(f, 1_500, 300, Tablets.T0 + 60_000);
       AtomicReference<Address> halted = new AtomicReference<>();
-      try (LocalCluster cluster = LocalCluster.start("ClusterFailoverTest", EndToEndTest.nodeConfig(tmp),
+      try (LocalCluster cluster = LocalCluster.start("ClusterFailoverTest", LEASE_ON.withFallback(
+          EndToEndTest.nodeConfig(tmp)),
           List.of(EndToEndTest.COLLECTOR_ROLES, Set.of("synctool"), Set.of("synctool")))) {
         Collector.init(cluster.system(0));
         List<SyncTasks> nodes = new ArrayList<>();
@@ -140,8 +143,8 @@ class ClusterFailoverTest {
               throw new CommitFaults.Halt("node " + self + " dies here");
             }
           };
-          nodes.add(SyncTasks.start(node, SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), node), new Configuration())
-              .withFaults(dieOnce)));
+          nodes.add(SyncTasks.start(node, SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), node),
+              new Configuration()).withFaults(dieOnce)));
         }
         Path dest = tmp.resolve("dest-real");
         await(nodes.get(0).create(new TaskSpec("db1", "failover_real", TaskSpec.MODE_FULL, 0,

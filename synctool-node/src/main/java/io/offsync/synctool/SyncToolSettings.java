@@ -89,7 +89,7 @@ public record SyncToolSettings(
     DEFAULTS.put("sync_task.roll_size", "134217728");
     DEFAULTS.put("sync_task.roll_time", "60");
     DEFAULTS.put("sync_task.roll_idle", "10");
-    DEFAULTS.put("sync_task.lease", "true");
+    DEFAULTS.put("sync_task.lease", "false");
   }
 
   /** Thrown for a bad settings file; the message names the key and the fix. */

@@ -135,13 +135,13 @@ class SyncToolSettingsTest {
     assertEquals(30_000, c.getDuration("offsync.sync.init-timeout").toMillis());
     assertEquals(15_000, c.getDuration("offsync.sync.ask-timeout").toMillis());
     assertEquals(20_000, c.getDuration("offsync.sync.open-timeout").toMillis());
-    assertTrue(c.getBoolean("offsync.sync.lease.enabled"), "fencing lease on by default");
+    assertFalse(c.getBoolean("offsync.sync.lease.enabled"), "fencing lease off by default");
   }
 
   @Test
-  void theLeaseCanBeSwitchedOff() {
-    Config off = SyncToolSettings.parse(props("sync_task.lease", "false"), null).toPekkoConfig(ConfigFactory.empty());
-    assertFalse(off.getBoolean("offsync.sync.lease.enabled"));
+  void theLeaseCanBeSwitchedOn() {
+    Config on = SyncToolSettings.parse(props("sync_task.lease", "true"), null).toPekkoConfig(ConfigFactory.empty());
+    assertTrue(on.getBoolean("offsync.sync.lease.enabled"));
     assertTrue(error(props("sync_task.lease", "maybe")).contains("sync_task.lease = 'maybe': expected true or false"));
   }
 }
