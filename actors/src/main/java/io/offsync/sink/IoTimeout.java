@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,8 +39,7 @@ public final class IoTimeout {
   }
 
   private static final ExecutorService POOL = Executors.newCachedThreadPool(daemon("offsync-fs-call-"));
-  private static final ScheduledExecutorService TIMER =
-      Executors.newSingleThreadScheduledExecutor(daemon("offsync-fs-call-timer-"));
+  private static final ScheduledThreadPoolExecutor TIMER = timer();
 
   private final Duration limit;
 
@@ -62,8 +62,8 @@ public final class IoTimeout {
   /** Starts {@code body}; the returned call fails with an IOException naming {@code what} once the limit passes. */
   public <T> Call<T> start(String what, IoCall<T> body) {
     Call<T> call = new Call<>(what, body);
+    call.expiry = TIMER.schedule(call::expire, limit.toNanos(), TimeUnit.NANOSECONDS);
     POOL.execute(call::run);
-    TIMER.schedule(call::expire, limit.toNanos(), TimeUnit.NANOSECONDS);
     return call;
   }
 
@@ -79,7 +79,10 @@ public final class IoTimeout {
     private static final int ABANDONED = 2;
 
     private final String what;
-    private final IoCall<T> body;
+    /** Dropped once run: what it captured (a pack of rows) must not live as long as the timer entry. */
+    private IoCall<T> body;
+    /** The pending expiry, cancelled (and so removed from the timer's queue) when the call returns in time. */
+    private volatile ScheduledFuture<?> expiry;
     private final CompletableFuture<T> result = new CompletableFuture<>();
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private Thread runner;
@@ -140,40 +143,59 @@ public final class IoTimeout {
           runner = Thread.currentThread();
         }
       }
-      try {
-        if (start) {
-          result.complete(body.call());
+      T value = null;
+      Throwable failure = null;
+      if (start) {
+        try {
+          value = body.call();
+        } catch (IOException | RuntimeException | Error e) {
+          failure = e;
         }
-      } catch (IOException | RuntimeException | Error e) {
-        result.completeExceptionally(e);
-      } finally {
-        Runnable cleanup;
-        synchronized (this) {
-          runner = null;
-          Thread.interrupted(); // an expiry's interrupt must not reach the pool's next task
-          state.compareAndSet(RUNNING, RETURNED);
-          cleanup = afterReturn;
-          afterReturn = null;
+      }
+      Runnable cleanup;
+      synchronized (this) {
+        if (state.compareAndSet(RUNNING, RETURNED)) { // else the expiry has completed the result already
+          if (failure == null) {
+            result.complete(value);
+          } else {
+            result.completeExceptionally(failure);
+          }
         }
-        if (cleanup != null) {
-          cleanup.run();
-        }
+        body = null;
+        runner = null;
+        Thread.interrupted(); // an expiry's interrupt must not reach the pool's next task
+        cleanup = afterReturn;
+        afterReturn = null;
+      }
+      ScheduledFuture<?> pending = expiry;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+      if (cleanup != null) {
+        cleanup.run();
       }
     }
 
+    /** The limit passed: fails the result first (so the call can no longer succeed), then interrupts it. */
     private void expire() {
       synchronized (this) {
         if (!state.compareAndSet(RUNNING, ABANDONED)) {
           return;
         }
+        result.completeExceptionally(new IOException(what + " did not finish within " + limit.toMillis()
+            + " ms (offsync.sync.fs-call-timeout); the file system is hung or unreachable",
+            new TimeoutException(what)));
         if (runner != null) {
           runner.interrupt();
         }
       }
-      result.completeExceptionally(new IOException(what + " did not finish within " + limit.toMillis()
-          + " ms (offsync.sink.fs-call-timeout); the file system is hung or unreachable",
-          new TimeoutException(what)));
     }
+  }
+
+  private static ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("offsync-fs-call-timer-"));
+    t.setRemoveOnCancelPolicy(true);
+    return t;
   }
 
   private static ThreadFactory daemon(String prefix) {
