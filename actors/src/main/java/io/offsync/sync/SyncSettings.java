@@ -9,7 +9,7 @@ import scala.concurrent.duration.FiniteDuration;
 /**
  * The {@code offsync.sync} configuration section (see reference.conf for meanings and units).
  *
- * @param lease the lease of TableTask shards and of the task registry singleton, when enabled
+ * @param lease the lease of TableTask shards, when enabled
  */
 public record SyncSettings(
     String role,

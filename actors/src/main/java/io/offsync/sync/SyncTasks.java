@@ -38,8 +38,9 @@ import org.apache.pekko.pattern.StatusReply;
 /**
  * The admin facade of table tasks, used by the gRPC and HTTP/JSON endpoints and the tests: create, delete, pause,
  * resume and status. {@link #start} wires the node: journal schema, the {@link TableTask} sharding (role
- * {@code synctool}, remember-entities in the journal) and the {@link TaskRegistry} singleton, both fenced by a
- * {@link ZooKeeperLease} on the environment's ZooKeeper client when {@code offsync.sync.lease.enabled} is on.
+ * {@code synctool}, remember-entities in the journal; its shards fenced by a {@link ZooKeeperLease} on the
+ * environment's ZooKeeper client when {@code offsync.sync.lease.enabled} is on) and the {@link TaskRegistry}
+ * singleton.
  *
  * <p>Every request completes with a clear {@link SyncTaskException} when it is refused: unknown table, memory-mode
  * table, bad mode, unwritable destination, no collector on a leader's machine, duplicate task, no such task.
@@ -72,17 +73,18 @@ public final class SyncTasks {
     JournalSchema.ensure(system, settings.askTimeout().multipliedBy(4));
     RowSource rows = env.rowSource().apply(system);
     ZooKeeperLease.bind(system, env.metadata().client(), env.metadata().layout());
-    ClusterSingletonSettings singleton = ClusterSingletonSettings.create(system).withRole(settings.role());
+    // the registry writes no files, so it needs no fence; and a ClusterSingletonProxy never finds a singleton
+    // restarted on the same node after a lost lease (it identifies again only on membership changes)
+    ActorRef<TaskRegistry.Command> registry = ClusterSingleton.get(system).init(
+        SingletonActor.of(TaskRegistry.create(), "offsync-task-registry")
+            .withSettings(ClusterSingletonSettings.create(system).withRole(settings.role())));
     ClusterShardingSettings sharding = ClusterShardingSettings.create(system)
         .withRole(settings.role())
         .withRememberEntities(true)
         .withRememberEntitiesStoreMode(ClusterShardingSettings.rememberEntitiesStoreModeEventSourced());
     if (settings.lease().isPresent()) {
-      singleton = singleton.withLeaseSettings(settings.lease().get());
       sharding = sharding.withLeaseSettings(settings.lease().get());
     }
-    ActorRef<TaskRegistry.Command> registry = ClusterSingleton.get(system).init(
-        SingletonActor.of(TaskRegistry.create(), "offsync-task-registry").withSettings(singleton));
     ClusterSharding.get(system).init(
         Entity.of(TableTask.TYPE_KEY, ec -> TableTask.create(ec.getEntityId(), env, settings, rows,
                 registry))

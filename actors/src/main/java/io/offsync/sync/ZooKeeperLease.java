@@ -33,11 +33,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Pekko coordination {@link Lease} held as an EPHEMERAL ZooKeeper node, {@code <zk_root_path>/sync_tool/lease/
- * <lease name>} ({@link ZkLayout#lease}), whose data is the owner name Pekko gives (the node's host:port). It
- * fences the {@link TableTask} shards and the {@link TaskRegistry} singleton when {@code offsync.sync.lease.enabled}
- * is on: a shard starts its tasks (and so their subtasks, which write tmp files) only while it holds its lease.
- * Loaded by Pekko's LeaseProvider from the config block {@code offsync.sync.lease}; it uses the ZooKeeper client
- * that {@link #bind} gave the actor system ({@link SyncTasks#start} binds the one of its environment).
+ * <lease name>} ({@link ZkLayout#lease}), whose data is the owner name Pekko gives (the node's host:port). It fences
+ * the {@link TableTask} shards when {@code offsync.sync.lease.enabled} is on: a shard starts its tasks (and so their
+ * subtasks, which write tmp files) only while it holds its lease. Loaded by Pekko's LeaseProvider from the config
+ * block {@code offsync.sync.lease}; it uses the ZooKeeper client that {@link #bind} gave the actor system
+ * ({@link SyncTasks#start} binds the one of its environment).
  *
  * <p>Guarantees. At most one ZooKeeper session holds a lease at a time: acquire creates the node and succeeds when
  * it is ours (this owner and this client's session, so acquiring again is idempotent), and answers false while

@@ -115,7 +115,7 @@ class ZooKeeperLeaseTest {
 
   @Test
   void releaseDeletesOnlyTheOwnersNode() throws Exception {
-    // a singleton's lease name holds slashes and a colon: one znode all the same
+    // a name with slashes and a colon (as Pekko names singleton leases) is one znode all the same
     String name = "offsync-singleton-pekko://offsync/system/singletonManager/offsync-task-registry";
     Lease a = lease(kitA, name);
     Lease b = lease(kitB, name);
