@@ -24,6 +24,10 @@ import java.util.Arrays;
  *       whatever the demand). Caught up with the binlog: new files are linked and reading goes on; if there is
  *       still nothing, the rows gathered so far go out at once (latency), or {@link Step.CaughtUp} says so.
  * </ul>
+ *
+ * <p>{@link #next} and {@link #close} are serialized: a close that arrives while a read is in flight (a cancelled
+ * stream, a stopping collector) waits for that read to return, because closing the RocksDB snapshot under a
+ * running iterator crashes the JVM. A read after close fails with an IOException.
  */
 final class PackReader implements AutoCloseable {
 
@@ -54,6 +58,7 @@ final class PackReader implements AutoCloseable {
   private int pendingOffset;
   private Position pendingNext;
   private boolean ended;
+  private boolean closed;
 
   /**
    * @param from the position the stream was asked to start at
@@ -70,7 +75,10 @@ final class PackReader implements AutoCloseable {
   }
 
   /** Reads the next pack. Errors (corrupt record, I/O) propagate with their message. */
-  Step next() throws IOException {
+  synchronized Step next() throws IOException {
+    if (closed) {
+      throw new IOException("the stream's reader is closed");
+    }
     if (handOver != null) {
       Position to = handOver;
       handOver = null;
@@ -158,7 +166,10 @@ final class PackReader implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
-    reader.close();
+  public synchronized void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      reader.close();
+    }
   }
 }

@@ -9,12 +9,15 @@ import io.offsync.sink.FileNames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -27,7 +30,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
@@ -201,20 +207,49 @@ public final class SyncTasks {
 
   /** The status of every subtask of every task, ordered by tid and pid. */
   public CompletionStage<List<SubtaskStatus>> status() {
-    return tasks().thenCompose(keys -> {
-      List<CompletableFuture<TaskStatus>> asks = new ArrayList<>();
-      for (String key : keys) {
-        asks.add(ClusterSharding.get(system)
-            .entityRefFor(TableTask.TYPE_KEY, key)
-            .<TaskStatus>ask(TableTask.GetStatus::new, settings.askTimeout())
-            .toCompletableFuture());
-      }
-      return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
-        List<SubtaskStatus> all = new ArrayList<>();
-        asks.forEach(a -> all.addAll(a.join().subtasks()));
-        all.sort(Comparator.comparingInt(SubtaskStatus::tid).thenComparingInt(SubtaskStatus::pid));
-        return all;
-      });
+    return tasks().thenCompose(this::statusOf);
+  }
+
+  /**
+   * The status of every subtask of the tasks whose {@link TableTask} entity runs on this node, ordered by tid and
+   * pid: each subtask of a running task is on exactly one node (its subtasks are the entity's children). The
+   * entities are read from this node's shard region before and after their statuses are asked; a task is kept
+   * only when it was here both times, so one moving away meanwhile is not also reported by its new node's answer.
+   * Fails with a {@link SyncTaskException} when a local shard does not report its entities in time.
+   */
+  public CompletionStage<List<SubtaskStatus>> localStatus() {
+    return localTasks().thenCompose(before -> statusOf(before).thenCompose(all -> localTasks().thenApply(after ->
+        all.stream().filter(s -> after.contains(TaskSpec.key(s.db(), s.table()))).toList())));
+  }
+
+  private CompletionStage<Set<String>> localTasks() {
+    return AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+            ClusterSharding.get(system).shardState(), replyTo -> new GetShardRegionState(TableTask.TYPE_KEY, replyTo),
+            settings.askTimeout(), system.scheduler())
+        .thenApply(state -> {
+          if (!state.getFailed().isEmpty()) {
+            throw new SyncTaskException("shards " + state.getFailed() + " of this node did not report their tasks"
+                + " in time (pekko.cluster.sharding.shard-region-query-timeout); retry");
+          }
+          Set<String> keys = new HashSet<>();
+          state.getShards().forEach(shard -> keys.addAll(shard.getEntityIds()));
+          return keys;
+        });
+  }
+
+  private CompletionStage<List<SubtaskStatus>> statusOf(Collection<String> keys) {
+    List<CompletableFuture<TaskStatus>> asks = new ArrayList<>();
+    for (String key : keys) {
+      asks.add(ClusterSharding.get(system)
+          .entityRefFor(TableTask.TYPE_KEY, key)
+          .<TaskStatus>ask(TableTask.GetStatus::new, settings.askTimeout())
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0])).thenApply(v -> {
+      List<SubtaskStatus> all = new ArrayList<>();
+      asks.forEach(a -> all.addAll(a.join().subtasks()));
+      all.sort(Comparator.comparingInt(SubtaskStatus::tid).thenComparingInt(SubtaskStatus::pid));
+      return all;
     });
   }
 

@@ -97,6 +97,11 @@ public final class EngineTaskAdmin implements TaskAdmin {
   }
 
   @Override
+  public CompletionStage<List<SubtaskStatus>> localStatus() {
+    return refusals(tasks.localStatus()).thenApplyAsync(this::describe, blocking);
+  }
+
+  @Override
   public CompletionStage<Set<String>> destinations() {
     return tasks.status().thenApply(all -> {
       Set<String> dests = new TreeSet<>();

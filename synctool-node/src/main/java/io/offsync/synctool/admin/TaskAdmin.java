@@ -26,6 +26,12 @@ public interface TaskAdmin {
   /** One entry per subtask of every task, ordered by tid then pid. */
   CompletionStage<List<SubtaskStatus>> status();
 
+  /**
+   * One entry per subtask of the tasks running on this node, ordered by tid then pid: across the nodes of a
+   * cluster every subtask of a running task is in exactly one node's answer.
+   */
+  CompletionStage<List<SubtaskStatus>> localStatus();
+
   /** The destination of every task, as given at creation (read from the tasks, no ZooKeeper or file system). */
   CompletionStage<Set<String>> destinations();
 }
