@@ -158,9 +158,22 @@ public final class SyncBench implements Callable<Integer> {
     System.gc();
     peakHeap.set(0);
     peakLive.set(0);
-    long cpu0 = processCpuNanos();
-    long t0 = System.nanoTime();
-    helper(server, "create", "-t", "demo_db.demo_table", "-m", "0", "-d", dest.toString());
+    long cpu0;
+    long t0;
+    for (int attempt = 1; ; attempt++) {
+      cpu0 = processCpuNanos();
+      t0 = System.nanoTime();
+      try {
+        helper(server, "create", "-t", "demo_db.demo_table", "-m", "0", "-d", dest.toString());
+        break;
+      } catch (IllegalStateException e) {
+        // the collector started just before may not have registered yet: nothing was created, try again
+        if (attempt == 150 || !e.getMessage().contains("no live collector")) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
     long committed = 0;
     while (committed < rows) {
       Thread.sleep(100);
