@@ -19,9 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,19 +62,7 @@ class EndToEndCrashTest {
   private static ActorSystem<Void> synctoolNode() {
     ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "EndToEndCrashTest",
         LocalCluster.nodeConfig(EndToEndTest.nodeConfig(work), Set.of("synctool")));
-    Cluster.get(s).manager().tell(Join.create(Cluster.get(collectors.system(0)).selfMember().address()));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Cluster.get(s).selfMember().status() != MemberStatus.up()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("synctool node not Up");
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    LocalCluster.joinAndAwaitUp(s, Cluster.get(collectors.system(0)).selfMember().address(), Duration.ofSeconds(30));
     return s;
   }
 

@@ -96,20 +96,8 @@ class PostgresJournalTest {
   private static ActorSystem<Void> node(com.typesafe.config.Config config) {
     ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "PostgresJournalTest",
         LocalCluster.nodeConfig(config, Set.of("synctool")));
-    var cluster = org.apache.pekko.cluster.typed.Cluster.get(s);
-    cluster.manager().tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("node not Up");
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+    LocalCluster.joinAndAwaitUp(s, org.apache.pekko.cluster.typed.Cluster.get(s).selfMember().address(),
+        Duration.ofSeconds(30));
     return s;
   }
 }

@@ -12,6 +12,7 @@ import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RollPolicy;
+import io.offsync.testkit.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,9 +36,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,15 +147,7 @@ class SyncTasksTest {
             """))
         .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (cluster.selfMember().status() != MemberStatus.up()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("node not Up");
-      }
-      sleep(50);
-    }
+    LocalCluster.joinAndAwaitUp(system, Cluster.get(system).selfMember().address(), Duration.ofSeconds(20));
     return system;
   }
 

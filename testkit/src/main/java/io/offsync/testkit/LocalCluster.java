@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -126,6 +127,23 @@ public final class LocalCluster implements AutoCloseable {
         throw new IllegalStateException("cluster nodes not Up within " + timeout + ": " + notUp);
       }
       sleep(100);
+    }
+  }
+
+  /**
+   * Makes {@code node} join the cluster of {@code seed} (its own address forms a new cluster) and waits until it is
+   * {@code Up}, for nodes a test starts and stops itself outside a {@link LocalCluster}.
+   */
+  public static void joinAndAwaitUp(ActorSystem<?> node, Address seed, Duration timeout) {
+    Cluster cluster = Cluster.get(node);
+    cluster.manager().tell(Join.create(seed));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("node " + cluster.selfMember().address() + " not Up within " + timeout
+            + " (" + cluster.selfMember().status() + ")");
+      }
+      sleep(50);
     }
   }
 
