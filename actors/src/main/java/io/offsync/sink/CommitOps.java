@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -163,14 +164,23 @@ public final class CommitOps {
       }
     } catch (DestinationException e) {
       throw e;
-    } catch (AccessControlException e) {
-      throw new DestinationException("no permission to write to destination " + qualified + ": "
+    } catch (IOException e) {
+      Optional<String> kerberos = DestinationUser.kerberosHint(e);
+      if (kerberos.isPresent()) {
+        throw new DestinationException("destination " + qualified + " is not writable: " + kerberos.get(), e);
+      }
+      throw writeFailure(qualified, e);
+    }
+  }
+
+  private static DestinationException writeFailure(Path qualified, IOException e) {
+    if (e instanceof AccessControlException) {
+      return new DestinationException("no permission to write to destination " + qualified + ": "
           + firstLine(e.getMessage()) + "; grant the synctool user write access to it (and its _tmp directory)"
           + " or choose another destination", e);
-    } catch (IOException e) {
-      throw new DestinationException("destination " + qualified + " is not writable: " + firstLine(e.getMessage()),
-          e);
     }
+    return new DestinationException("destination " + qualified + " is not writable: " + firstLine(e.getMessage()),
+        e);
   }
 
   private static FileStatus statusOrNull(FileSystem fs, Path p) throws IOException {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pipeline after {@code dfs.client.socket-timeout}, a NameNode call gives up after {@code ipc.client.rpc-timeout.ms}
  * and the retry policy), but those bounds differ per deployment, multiply with retries, and some are infinite
  * ({@code ipc.client.rpc-timeout.ms = 0} waits for a NameNode that still accepts pings). This class makes the
- * bound offsync's own: the call runs on a daemon thread of a shared pool while the caller waits at most
+ * bound offsync's own: the call runs (as the destination's {@link DestinationUser}) on a daemon thread of a shared pool while the caller waits at most
  * {@code limit}. When the limit passes, the calling thread gets an {@link IOException} naming the call and the
  * limit, and the call's thread is interrupted (the HDFS client gives up with an {@code InterruptedIOException}).
  * A call that ignores the interrupt keeps its thread until it returns; {@link Call#afterReturn} queues what must
@@ -42,12 +42,20 @@ public final class IoTimeout {
   private static final ScheduledThreadPoolExecutor TIMER = timer();
 
   private final Duration limit;
+  private final DestinationUser user;
 
+  /** Calls run as the process user. */
   public IoTimeout(Duration limit) {
+    this(limit, DestinationUser.processUser());
+  }
+
+  /** Calls run as {@code user} (its Kerberos principal, when it has one). */
+  public IoTimeout(Duration limit, DestinationUser user) {
     if (limit.isNegative() || limit.isZero()) {
       throw new IllegalArgumentException("file system call timeout must be positive, got " + limit);
     }
     this.limit = limit;
+    this.user = user;
   }
 
   public Duration limit() {
@@ -61,7 +69,7 @@ public final class IoTimeout {
 
   /** Starts {@code body}; the returned call fails with an IOException naming {@code what} once the limit passes. */
   public <T> Call<T> start(String what, IoCall<T> body) {
-    Call<T> call = new Call<>(what, body);
+    Call<T> call = new Call<>(what, () -> user.call(body));
     call.expiry = TIMER.schedule(call::expire, limit.toNanos(), TimeUnit.NANOSECONDS);
     POOL.execute(call::run);
     return call;

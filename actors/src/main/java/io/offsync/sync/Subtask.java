@@ -235,7 +235,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.reportTo = reportTo;
     this.settings = settings;
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
-    this.fsCalls = new IoTimeout(settings.fsCallTimeout());
+    this.fsCalls = new IoTimeout(settings.fsCallTimeout(), env.user());
     this.materializer = Materializer.createMaterializer(ctx);
   }
 
@@ -428,7 +428,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     host = c.host();
     FileSystem fs;
     try {
-      fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
+      fs = env.user().fileSystem(spec.task().dest(), env.hadoopConf());
     } catch (java.io.IOException e) {
       return failure(s, message(e));
     }

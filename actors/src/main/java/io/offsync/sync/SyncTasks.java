@@ -130,17 +130,20 @@ public final class SyncTasks {
     }
     Map<Integer, Long> lastSeq = new HashMap<>();
     try {
-      FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
-      Path dest = new Path(spec.dest());
-      CommitOps.checkWritable(fs, dest);
-      for (FileStatus st : listOrEmpty(fs, dest)) {
-        for (NS.TablePartition p : info.getTablePartitionList()) {
-          OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
-          if (seq.isPresent()) {
-            lastSeq.merge(p.getPid(), seq.getAsLong(), Math::max);
+      env.user().call(() -> {
+        FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
+        Path dest = new Path(spec.dest());
+        CommitOps.checkWritable(fs, dest);
+        for (FileStatus st : listOrEmpty(fs, dest)) {
+          for (NS.TablePartition p : info.getTablePartitionList()) {
+            OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
+            if (seq.isPresent()) {
+              lastSeq.merge(p.getPid(), seq.getAsLong(), Math::max);
+            }
           }
         }
-      }
+        return null;
+      });
     } catch (DestinationException e) {
       throw new SyncTaskException(e.getMessage(), e);
     } catch (IOException e) {

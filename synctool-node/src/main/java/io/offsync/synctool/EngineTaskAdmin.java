@@ -60,7 +60,7 @@ public final class EngineTaskAdmin implements TaskAdmin {
   public static SyncToolNode.Engine engine() {
     return (system, ctx) -> {
       TableMetadata tables = new TableMetadata(ctx.zookeeper(), ctx.settings().zookeeperRootPath());
-      SyncTasks tasks = SyncTasks.start(system, SyncEnvironment.of(tables, ctx.hadoopConf()));
+      SyncTasks tasks = SyncTasks.start(system, SyncEnvironment.of(tables, ctx.hadoopConf()).withUser(ctx.user()));
       return new EngineTaskAdmin(tasks, new ClusterMetadata(ctx.zookeeper(), ctx.settings().zookeeperRootPath()),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
     };

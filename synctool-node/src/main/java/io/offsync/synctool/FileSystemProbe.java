@@ -1,6 +1,7 @@
 package io.offsync.synctool;
 
 import io.offsync.health.HealthProbes.NotReadyException;
+import io.offsync.sink.DestinationUser;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -45,6 +46,7 @@ public final class FileSystemProbe implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FileSystemProbe.class);
 
   private final Configuration conf;
+  private final DestinationUser user;
   private final Supplier<? extends CompletionStage<? extends Collection<String>>> destinations;
   private final Executor blocking;
   private final Duration timeout;
@@ -59,12 +61,14 @@ public final class FileSystemProbe implements AutoCloseable {
 
   /**
    * @param hadoopConf the node's Hadoop configuration (left unchanged: the probe uses a copy)
+   * @param user the user the probe's calls run as (the node's Kerberos principal, if it has one)
    * @param destinations the destination of every existing task, as given at creation
    */
-  public FileSystemProbe(Configuration hadoopConf,
+  public FileSystemProbe(Configuration hadoopConf, DestinationUser user,
       Supplier<? extends CompletionStage<? extends Collection<String>>> destinations, Executor blocking,
       Duration timeout, Duration cacheFor) {
     this.conf = probeConfiguration(hadoopConf, timeout);
+    this.user = user;
     this.destinations = destinations;
     this.blocking = blocking;
     this.timeout = timeout;
@@ -166,16 +170,18 @@ public final class FileSystemProbe implements AutoCloseable {
       throw new IllegalStateException("node stopping");
     }
     try {
-      FileSystem fs = clients.get(uri);
-      if (fs == null) {
-        fs = FileSystem.newInstance(uri, conf);
-        FileSystem raced = clients.putIfAbsent(uri, fs);
-        if (raced != null) {
-          fs.close();
-          fs = raced;
+      user.call(() -> {
+        FileSystem fs = clients.get(uri);
+        if (fs == null) {
+          fs = FileSystem.newInstance(uri, conf);
+          FileSystem raced = clients.putIfAbsent(uri, fs);
+          if (raced != null) {
+            fs.close();
+            fs = raced;
+          }
         }
-      }
-      fs.getFileStatus(new Path("/"));
+        return fs.getFileStatus(new Path("/"));
+      });
     } catch (IOException e) {
       throw new CompletionException(e);
     }
@@ -185,6 +191,10 @@ public final class FileSystemProbe implements AutoCloseable {
     Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (t instanceof TimeoutException) {
       return uri + " unreachable: no answer within " + timeout.toMillis() + " ms";
+    }
+    Optional<String> kerberos = DestinationUser.kerberosHint(t);
+    if (kerberos.isPresent()) {
+      return uri + " refused this synctool: " + kerberos.get();
     }
     String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
     return uri + " unreachable: " + t.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);

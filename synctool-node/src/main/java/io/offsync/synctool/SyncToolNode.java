@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.handle;
 
 import com.typesafe.config.Config;
 import io.offsync.health.HealthProbes;
+import io.offsync.sink.DestinationUser;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
 import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
@@ -65,7 +66,8 @@ public final class SyncToolNode implements AutoCloseable {
   }
 
   /** What the engine gets from the node. */
-  public record Context(SyncToolSettings settings, CuratorFramework zookeeper, Configuration hadoopConf) {}
+  public record Context(SyncToolSettings settings, CuratorFramework zookeeper, Configuration hadoopConf,
+      DestinationUser user) {}
 
   private static final Logger log = LoggerFactory.getLogger(SyncToolNode.class);
 
@@ -75,15 +77,17 @@ public final class SyncToolNode implements AutoCloseable {
   private final ServerBinding binding;
   private final int managementPort;
   private final FileSystemProbe fsProbe;
+  private final DestinationUser user;
 
   private SyncToolNode(SyncToolSettings settings, ActorSystem<Void> system, CuratorFramework zookeeper,
-      ServerBinding binding, int managementPort, FileSystemProbe fsProbe) {
+      ServerBinding binding, int managementPort, FileSystemProbe fsProbe, DestinationUser user) {
     this.settings = settings;
     this.system = system;
     this.zookeeper = zookeeper;
     this.binding = binding;
     this.managementPort = managementPort;
     this.fsProbe = fsProbe;
+    this.user = user;
   }
 
   /**
@@ -96,11 +100,23 @@ public final class SyncToolNode implements AutoCloseable {
       log.warn("synctool.properties: {} configured a part of the original SyncTool that offsync does not have;"
           + " ignored", key);
     }
-    CuratorFramework zk = connectZooKeeper(settings);
+    Configuration hadoopConf = hadoopConfiguration(settings);
+    DestinationUser user;
+    try {
+      user = DestinationLogin.login(settings, hadoopConf);
+    } catch (DestinationUser.LoginException e) {
+      throw new IllegalStateException("synctool node did not start: " + e.getMessage(), e);
+    }
+    CuratorFramework zk;
+    try {
+      zk = connectZooKeeper(settings);
+    } catch (RuntimeException e) {
+      user.close();
+      throw e;
+    }
     ActorSystem<Void> system = null;
     FileSystemProbe fsProbe = null;
     try {
-      Configuration hadoopConf = hadoopConfiguration(settings);
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
       Duration timeout = settings.requestTimeout().multipliedBy(6);
@@ -109,18 +125,20 @@ public final class SyncToolNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-      TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
+      TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf, user));
       Config readiness = system.settings().config().getConfig("offsync.synctool.readiness");
-      fsProbe = new FileSystemProbe(hadoopConf, tasks::destinations, blocking,
+      fsProbe = new FileSystemProbe(hadoopConf, user, tasks::destinations, blocking,
           readiness.getDuration("filesystem-timeout"), readiness.getDuration("filesystem-cache"));
       HealthProbes.get(system).register(List.of(
           HealthProbes.Probe.immediate("zookeeper", () -> zk.getZookeeperClient().isConnected(),
               () -> "not connected to " + settings.zookeeperCluster()),
           new HealthProbes.Probe("journal", () -> CompletableFuture.runAsync(() -> checkJournal(settings),
               blocking)),
-          new HealthProbes.Probe("filesystem", fsProbe::check)));
+          new HealthProbes.Probe("filesystem", fsProbe::check),
+          HealthProbes.Probe.immediate("kerberos", () -> user.problem().isEmpty(),
+              () -> user.problem().orElse(""))));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
-          hadoopConf, settings, blocking);
+          hadoopConf, user, settings, blocking);
       Route route = concat(new OpenMldbRoutes(admin).route(), new SyncToolMetrics(system, tasks).route(),
           handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
       ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
@@ -129,7 +147,7 @@ public final class SyncToolNode implements AutoCloseable {
       log.info("synctool node up: admin (HTTP/JSON + gRPC) on {}, management on {}:{}, cluster {}:{}",
           binding.localAddress(), settings.managementHost(), settings.managementPort(), settings.clusterHost(),
           settings.clusterPort());
-      return new SyncToolNode(settings, system, zk, binding, settings.managementPort(), fsProbe);
+      return new SyncToolNode(settings, system, zk, binding, settings.managementPort(), fsProbe, user);
     } catch (Exception e) {
       if (fsProbe != null) {
         fsProbe.close();
@@ -143,6 +161,7 @@ public final class SyncToolNode implements AutoCloseable {
         }
       }
       zk.close();
+      user.close();
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
           ? e.getCause() : e;
       throw new IllegalStateException("synctool node did not start: " + cause.getMessage()
@@ -242,6 +261,11 @@ public final class SyncToolNode implements AutoCloseable {
     return managementPort;
   }
 
+  /** The user destination file-system calls run as (a Kerberos principal, or the process user). */
+  public DestinationUser destinationUser() {
+    return user;
+  }
+
   /** Completes when the actor system has terminated (coordinated shutdown or {@link #close()}). */
   public CompletionStage<Done> whenTerminated() {
     return system.getWhenTerminated();
@@ -263,6 +287,7 @@ public final class SyncToolNode implements AutoCloseable {
     } finally {
       fsProbe.close();
       zookeeper.close();
+      user.close();
     }
   }
 }

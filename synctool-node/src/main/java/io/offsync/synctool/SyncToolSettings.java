@@ -39,6 +39,7 @@ public record SyncToolSettings(
     String zookeeperRootPath,
     String zookeeperCert,
     String hadoopConfDir,
+    Kerberos kerberos,
     Duration checkPeriod,
     Duration requestTimeout,
     Path progressPath,
@@ -57,6 +58,17 @@ public record SyncToolSettings(
     boolean lease,
     Set<String> ignoredKeys) {
 
+  /**
+   * The Kerberos login of the destination ({@code hadoop.kerberos.*}); {@link #enabled()} when a principal is set.
+   *
+   * @param krb5Conf the krb5.conf to use, or null for the JVM's default
+   */
+  public record Kerberos(String principal, Path keytab, Path krb5Conf, Duration reloginCheck) {
+    public boolean enabled() {
+      return !principal.isEmpty();
+    }
+  }
+
   /** Name of the actor system of every offsync node (collectors and synctools form one cluster). */
   public static final String SYSTEM_NAME = "offsync";
 
@@ -74,6 +86,10 @@ public record SyncToolSettings(
     DEFAULTS.put("zookeeper.root_path", null);
     DEFAULTS.put("zookeeper.cert", "");
     DEFAULTS.put("hadoop.conf.dir", "");
+    DEFAULTS.put("hadoop.kerberos.principal", "");
+    DEFAULTS.put("hadoop.kerberos.keytab", "");
+    DEFAULTS.put("hadoop.kerberos.krb5_conf", "");
+    DEFAULTS.put("hadoop.kerberos.relogin_check", "60");
     DEFAULTS.put("sync_task.check_period", "10");
     DEFAULTS.put("request.timeout", "5");
     DEFAULTS.put("sync_task.progress_path", "/tmp/sync_task_progress");
@@ -160,6 +176,7 @@ public record SyncToolSettings(
           + "' is not a directory: point it at the directory holding core-site.xml and hdfs-site.xml"
           + " (or leave it and HADOOP_CONF_DIR empty to use the local file system)");
     }
+    Kerberos kerberos = kerberos(r);
     Duration checkPeriod = r.seconds("sync_task.check_period");
     Duration requestTimeout = r.seconds("request.timeout");
     Path progressPath = Path.of(r.text("sync_task.progress_path")).toAbsolutePath().normalize();
@@ -208,10 +225,30 @@ public record SyncToolSettings(
       throw new SettingsException("sync_task.lease = '" + lease + "': expected true or false");
     }
     return new SyncToolSettings(serverHost, serverPort, zkCluster, zkRoot, r.text("zookeeper.cert"),
-        hadoopConfDir, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
+        hadoopConfDir, kerberos, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
         r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), managementHost,
         managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
         lease.equals("true"), Set.copyOf(ignored));
+  }
+
+  private static Kerberos kerberos(Props r) {
+    String principal = r.text("hadoop.kerberos.principal");
+    String keytab = r.text("hadoop.kerberos.keytab");
+    if (principal.isEmpty() != keytab.isEmpty()) {
+      throw new SettingsException("hadoop.kerberos.principal and hadoop.kerberos.keytab go together: set both (the"
+          + " principal, e.g. offsync/host@REALM, and the keytab file holding its key) or neither");
+    }
+    if (!keytab.isEmpty() && !Files.isRegularFile(Path.of(keytab))) {
+      throw new SettingsException("hadoop.kerberos.keytab = '" + keytab + "' is not a file: point it at the keytab"
+          + " of " + principal);
+    }
+    String krb5 = r.text("hadoop.kerberos.krb5_conf");
+    if (!krb5.isEmpty() && !Files.isRegularFile(Path.of(krb5))) {
+      throw new SettingsException("hadoop.kerberos.krb5_conf = '" + krb5 + "' is not a file: point it at the"
+          + " krb5.conf naming the realm and its KDCs, or leave it empty for the JVM's default (/etc/krb5.conf)");
+    }
+    return new Kerberos(principal, keytab.isEmpty() ? null : Path.of(keytab).toAbsolutePath(),
+        krb5.isEmpty() ? null : Path.of(krb5).toAbsolutePath(), r.seconds("hadoop.kerberos.relogin_check"));
   }
 
   private static boolean isWildcard(String host) {

@@ -4,6 +4,7 @@ import static io.offsync.synctool.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.offsync.sink.DestinationUser;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,7 +33,7 @@ class FileSystemProbeTest {
       String uri = "hdfs://127.0.0.1:" + silent.getLocalPort();
       Configuration conf = new Configuration();
       conf.set("fs.defaultFS", uri);
-      try (FileSystemProbe probe = new FileSystemProbe(conf, () -> CompletableFuture.completedFuture(
+      try (FileSystemProbe probe = new FileSystemProbe(conf, DestinationUser.processUser(), () -> CompletableFuture.completedFuture(
           List.of("/warehouse/events", "file:///tmp/local-dest")), blocking, Duration.ofSeconds(1),
           Duration.ofMillis(100))) {
         long start = System.nanoTime();

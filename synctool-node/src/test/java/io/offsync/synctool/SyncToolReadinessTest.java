@@ -17,6 +17,7 @@ import io.offsync.collector.node.CollectorNode;
 import io.offsync.health.HealthProbes;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.Type;
+import io.offsync.sink.DestinationUser;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.MiniHdfs;
 import io.offsync.testkit.TabletFixture;
@@ -111,7 +112,7 @@ class SyncToolReadinessTest {
     blocking = Executors.newFixedThreadPool(2);
     Configuration withHdfsDefault = new Configuration();
     withHdfsDefault.set("fs.defaultFS", hdfs.uri().toString());
-    defaultFsProbe = new FileSystemProbe(withHdfsDefault, () -> CompletableFuture.completedFuture(List.of()),
+    defaultFsProbe = new FileSystemProbe(withHdfsDefault, DestinationUser.processUser(), () -> CompletableFuture.completedFuture(List.of()),
         blocking, Duration.ofSeconds(2), Duration.ofMillis(200));
   }
 

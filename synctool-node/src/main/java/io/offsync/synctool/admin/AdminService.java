@@ -6,10 +6,12 @@ import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.SubtaskStatus;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
+import io.offsync.sink.DestinationUser;
 import io.offsync.synctool.SyncToolSettings;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -36,14 +38,17 @@ public final class AdminService {
   private final TaskAdmin tasks;
   private final ClusterMetadata metadata;
   private final Configuration hadoopConf;
+  private final DestinationUser user;
   private final SyncToolSettings settings;
   private final java.util.concurrent.Executor blocking;
 
-  public AdminService(TaskAdmin tasks, ClusterMetadata metadata, Configuration hadoopConf,
+  /** @param user the user destination checks run as (the node's Kerberos principal, if it has one) */
+  public AdminService(TaskAdmin tasks, ClusterMetadata metadata, Configuration hadoopConf, DestinationUser user,
       SyncToolSettings settings, java.util.concurrent.Executor blockingExecutor) {
     this.tasks = tasks;
     this.metadata = metadata;
     this.hadoopConf = hadoopConf;
+    this.user = user;
     this.settings = settings;
     this.blocking = blockingExecutor;
   }
@@ -184,25 +189,37 @@ public final class AdminService {
     FileSystem fs;
     try {
       dir = new Path(dest);
-      fs = dir.getFileSystem(hadoopConf);
+      fs = user.call(() -> dir.getFileSystem(hadoopConf));
     } catch (IllegalArgumentException | IOException e) {
       throw new AdminException(AdminException.Kind.BAD_REQUEST, "dest '" + dest + "' is not a usable path: "
           + e.getMessage() + " (give a directory path, or a URI such as hdfs://namenode:8020/dir or file:///dir)");
     }
     Path probe = new Path(dir, "_tmp/.offsync-probe-" + UUID.randomUUID());
     try {
-      if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
+      boolean isFile = user.call(() -> {
+        if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
+          return true;
+        }
+        fs.mkdirs(probe.getParent());
+        fs.create(probe, false).close();
+        fs.delete(probe, false);
+        return false;
+      });
+      if (isFile) {
         throw new AdminException(AdminException.Kind.BAD_REQUEST, "dest " + fs.makeQualified(dir)
             + " exists and is not a directory: choose a directory");
       }
-      fs.mkdirs(probe.getParent());
-      fs.create(probe, false).close();
-      fs.delete(probe, false);
-    } catch (AccessControlException e) {
-      throw new AdminException(AdminException.Kind.PERMISSION_DENIED, "no permission to write in dest "
-          + fs.makeQualified(dir) + ": " + firstLine(e.getMessage()) + " (grant the synctool's user write access"
-          + " or choose another directory)");
     } catch (IOException e) {
+      Optional<String> kerberos = DestinationUser.kerberosHint(e);
+      if (kerberos.isPresent()) {
+        throw new AdminException(AdminException.Kind.PERMISSION_DENIED, "cannot write in dest "
+            + fs.makeQualified(dir) + ": " + kerberos.get());
+      }
+      if (e instanceof AccessControlException) {
+        throw new AdminException(AdminException.Kind.PERMISSION_DENIED, "no permission to write in dest "
+            + fs.makeQualified(dir) + ": " + firstLine(e.getMessage()) + " (grant the synctool's user write access"
+            + " or choose another directory)");
+      }
       String msg = firstLine(e.getMessage());
       boolean denied = msg != null && msg.toLowerCase(java.util.Locale.ROOT).contains("permission denied");
       throw new AdminException(denied ? AdminException.Kind.PERMISSION_DENIED : AdminException.Kind.BAD_REQUEST,
