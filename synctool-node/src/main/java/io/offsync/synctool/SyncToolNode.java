@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.handle;
 
 import com.typesafe.config.Config;
+import io.offsync.cluster.ClusterTls;
 import io.offsync.health.HealthProbes;
 import io.offsync.sink.DestinationUser;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
@@ -33,6 +34,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
@@ -119,6 +121,7 @@ public final class SyncToolNode implements AutoCloseable {
     try {
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
+      ActorSystem<Void> sys = system;
       Duration timeout = settings.requestTimeout().multipliedBy(6);
       if (settings.seedNodes().isEmpty()) {
         Cluster cluster = Cluster.get(system);
@@ -136,7 +139,9 @@ public final class SyncToolNode implements AutoCloseable {
               blocking)),
           new HealthProbes.Probe("filesystem", fsProbe::check),
           HealthProbes.Probe.immediate("kerberos", () -> user.problem().isEmpty(),
-              () -> user.problem().orElse(""))));
+              () -> user.problem().orElse("")),
+          ClusterTls.seedProbe(settings.clusterTls(), "cluster.tls.keystore and cluster.tls.truststore",
+              settings.seedNodes(), () -> Cluster.get(sys).selfMember().status() == MemberStatus.up(), blocking)));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
           hadoopConf, user, settings, blocking);
       Route route = concat(new OpenMldbRoutes(admin).route(), new SyncToolMetrics(system, tasks).route(),

@@ -3,6 +3,7 @@ package io.offsync.synctool;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.offsync.cluster.ClusterTls;
 import io.offsync.sync.JournalConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -49,6 +51,7 @@ public record SyncToolSettings(
     String clusterHost,
     int clusterPort,
     List<String> seedNodes,
+    Optional<ClusterTls> clusterTls,
     String managementHost,
     int managementPort,
     String defaultFormat,
@@ -99,6 +102,10 @@ public record SyncToolSettings(
     DEFAULTS.put("cluster.host", "");
     DEFAULTS.put("cluster.port", "2553");
     DEFAULTS.put("cluster.seed_nodes", "");
+    DEFAULTS.put("cluster.tls.keystore", "");
+    DEFAULTS.put("cluster.tls.keystore_password", "");
+    DEFAULTS.put("cluster.tls.truststore", "");
+    DEFAULTS.put("cluster.tls.truststore_password", "");
     DEFAULTS.put("management.host", "");
     DEFAULTS.put("management.port", "8849");
     DEFAULTS.put("sync_task.default_format", "parquet");
@@ -206,6 +213,15 @@ public record SyncToolSettings(
       }
       seeds.add(seed);
     }
+    Optional<ClusterTls> tls;
+    try {
+      tls = ClusterTls.of(r.text("cluster.tls.keystore"), r.text("cluster.tls.keystore_password"),
+          r.text("cluster.tls.truststore"), r.text("cluster.tls.truststore_password"),
+          List.of("cluster.tls.keystore", "cluster.tls.keystore_password", "cluster.tls.truststore",
+              "cluster.tls.truststore_password"), "cluster.tls.*");
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(e.getMessage());
+    }
     String managementHost = r.text("management.host");
     if (managementHost.isEmpty()) {
       managementHost = clusterHost;
@@ -226,7 +242,7 @@ public record SyncToolSettings(
     }
     return new SyncToolSettings(serverHost, serverPort, zkCluster, zkRoot, r.text("zookeeper.cert"),
         hadoopConfDir, kerberos, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
-        r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), managementHost,
+        r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), tls, managementHost,
         managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
         lease.equals("true"), Set.copyOf(ignored));
   }
@@ -320,6 +336,9 @@ public record SyncToolSettings(
         .withValue("offsync.sync.lease.enabled", ConfigValueFactory.fromAnyRef(lease))
         .withValue("offsync.synctool.readiness.filesystem-timeout", millis(requestTimeout))
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
+    if (clusterTls.isPresent()) {
+      own = own.withFallback(clusterTls.get().artery());
+    }
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();
   }

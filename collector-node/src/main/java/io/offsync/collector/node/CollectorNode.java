@@ -6,6 +6,7 @@ import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
 import io.offsync.collector.CollectorSettings;
 import io.offsync.collector.HardLinker;
+import io.offsync.cluster.ClusterTls;
 import io.offsync.health.HealthProbes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,11 +15,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -104,7 +109,12 @@ public final class CollectorNode implements AutoCloseable {
     c.put("offsync.collector.tail-poll-interval", flags.longValue("tail_poll_interval_ms", 1) + " ms");
     c.put("offsync.collector.link-retention", flags.longValue("link_retention_s", 0) + " s");
     c.put("offsync.collector.verify-crc", flags.booleanValue("verify_crc"));
-    return ConfigFactory.parseMap(c)
+    Config own = ConfigFactory.parseMap(c);
+    Optional<ClusterTls> tls = flags.clusterTls();
+    if (tls.isPresent()) {
+      own = own.withFallback(tls.get().artery());
+    }
+    return own
         .withFallback(ConfigFactory.parseResources(CollectorNode.class.getClassLoader(), "offsync-collector.conf"))
         .withFallback(ConfigFactory.load())
         .resolve();
@@ -138,7 +148,10 @@ public final class CollectorNode implements AutoCloseable {
                   : "not connected to " + flags.get("zk_cluster")),
           HealthProbes.Probe.immediate("collector_datadir",
               () -> Files.isDirectory(datadir) && Files.isWritable(datadir),
-              () -> "collector_datadir " + datadir + " is not a writable directory")));
+              () -> "collector_datadir " + datadir + " is not a writable directory"),
+          ClusterTls.seedProbe(flags.clusterTls(), "--cluster_tls_keystore and --cluster_tls_truststore",
+              flags.seedNodes(), () -> Cluster.get(system).selfMember().status() == MemberStatus.up(),
+              system.dispatchers().lookup(DispatcherSelector.blocking()))));
       if (flags.managementPort() != 0) {
         PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-stop",

@@ -1,5 +1,6 @@
 package io.offsync.collector.node;
 
+import io.offsync.cluster.ClusterTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -56,6 +58,10 @@ public final class DataCollectorFlags {
     d.put("cluster_host", "");
     d.put("cluster_port", "7790");
     d.put("cluster_seed_nodes", "");
+    d.put("cluster_tls_keystore", "");
+    d.put("cluster_tls_keystore_password", "");
+    d.put("cluster_tls_truststore", "");
+    d.put("cluster_tls_truststore_password", "");
     d.put("tail_poll_interval_ms", "100");
     d.put("link_retention_s", "3600");
     d.put("verify_crc", "true");
@@ -218,6 +224,18 @@ public final class DataCollectorFlags {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("flag " + key + " must be an integer, got '" + v + "'");
     }
+  }
+
+  /**
+   * TLS between the nodes ({@code cluster_tls_*}): empty for plain TCP.
+   *
+   * @throws IllegalArgumentException naming the flag of a missing store or a wrong password
+   */
+  public Optional<ClusterTls> clusterTls() {
+    return ClusterTls.of(get("cluster_tls_keystore"), get("cluster_tls_keystore_password"),
+        get("cluster_tls_truststore"), get("cluster_tls_truststore_password"),
+        List.of("flag cluster_tls_keystore", "flag cluster_tls_keystore_password", "flag cluster_tls_truststore",
+            "flag cluster_tls_truststore_password"), "--cluster_tls_*");
   }
 
   public boolean booleanValue(String key) {
