@@ -49,7 +49,13 @@ final class TestNodes {
    */
   static CollectorNode collector(String zk, String root, Path tabletRoot, Path datadir, int clusterPort,
       int managementPort) throws Exception {
-    return CollectorNode.start(DataCollectorFlags.of(Map.ofEntries(
+    return collector(zk, root, tabletRoot, datadir, clusterPort, managementPort, Map.of());
+  }
+
+  /** Same as {@link #collector(String, String, Path, Path, int, int)} with more flags ({@code extra} wins). */
+  static CollectorNode collector(String zk, String root, Path tabletRoot, Path datadir, int clusterPort,
+      int managementPort, Map<String, String> extra) throws Exception {
+    Map<String, String> flags = new java.util.HashMap<>(Map.ofEntries(
         Map.entry("endpoint", "127.0.0.1:" + freePort()),
         Map.entry("management_port", String.valueOf(managementPort)),
         Map.entry("zk_cluster", zk),
@@ -60,7 +66,9 @@ final class TestNodes {
         Map.entry("http_bind_host", "127.0.0.1"),
         Map.entry("cluster_host", "127.0.0.1"),
         Map.entry("cluster_port", String.valueOf(clusterPort)),
-        Map.entry("cluster_seed_nodes", ""))), HardLinker.FILES);
+        Map.entry("cluster_seed_nodes", "")));
+    flags.putAll(extra);
+    return CollectorNode.start(DataCollectorFlags.of(flags), HardLinker.FILES);
   }
 
   /** synctool.properties of a node on free ports of 127.0.0.1 joining the cluster of the node at seedPort. */
