@@ -123,6 +123,8 @@ zookeeper.cluster=127.0.0.1:$zk_port
 zookeeper.root_path=/openmldb
 sync_task.progress_path=$run/synctool/progress
 sync_task.check_period=5
+# read by OpenMLDB's synctool_helper.py tool-status; no effect (the original's unused Flink cache)
+data.cache_path=
 cluster.host=127.0.0.1
 cluster.port=$st_cluster
 management.port=$st_mgmt
@@ -151,14 +153,33 @@ helper() { "$home/bin/synctool-helper" -s "127.0.0.1:$st_port" "$@"; }
 say "Creating a mode-2 sync task (full, then continuous): synctool-helper create -t $table -m 2 -d file://$out"
 helper create -t "$table" -m 2 -d "file://$out" --roll-time 10 --roll-idle 2
 
-# committed rows and subtask states, from the OpenMLDB JSON endpoint (count = rows committed per subtask)
+# committed rows and subtask states, from the OpenMLDB JSON endpoint (count = rows committed per subtask).
+# Never fails: no answer or no task (deleted from another terminal) leaves committed=0 and states empty.
 progress() {
   local json
   json="$(curl -sf -m 5 -X POST -H 'Content-Type: application/json' -d '{}' \
     "http://127.0.0.1:$st_port/openmldb.datasync.SyncTool/TaskStatus" || true)"
-  committed="$(grep -o '"count": *"\{0,1\}[0-9]*' <<<"$json" | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')"
-  states="$(grep -o '"status": *"[A-Z]*"' <<<"$json" | grep -o '[A-Z]*' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+  committed="$({ grep -o '"count": *"\{0,1\}[0-9]*' <<<"$json" || true; } | { grep -o '[0-9]*$' || true; } \
+    | awk '{s+=$1} END {print s+0}')"
+  states="$({ grep -o '"status": *"[A-Z]*"' <<<"$json" || true; } | { grep -o '[A-Z]*' || true; } | sort | uniq -c \
+    | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   files="$(find "$out" -maxdepth 1 -name 'part-*' | wc -l)"
+}
+# one line of the keep-running loop; says once when the task is gone (deleted) and once when one is back
+task_gone=0
+keep_running_line() {
+  progress
+  if [ -z "$states" ]; then
+    if [ "$task_gone" = 0 ]; then
+      task_gone=1
+      echo "  no sync task any more (deleted?). offsync keeps running; committed files stay in $out."
+      echo "  create it again: bin/synctool-helper -s 127.0.0.1:$st_port create -t $table -m 2 -d file://$out"
+    fi
+    printf '  no sync task, %s files\n' "$files"
+    return 0
+  fi
+  if [ "$task_gone" = 1 ]; then echo "  a sync task is back"; task_gone=0; fi
+  printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"
 }
 wait_rows() { # wait until $1 rows are committed, printing a progress line every 2 s
   local want="$1" start=$SECONDS last=-1
@@ -210,9 +231,9 @@ EOF
 finished=1
 if [ "$duration" -lt 0 ]; then
   say "offsync keeps syncing (mode 2). Press Ctrl-C to stop everything."
-  while true; do sleep 10; progress; printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"; done
+  while true; do sleep 10; keep_running_line; done
 elif [ "$duration" -gt 0 ]; then
   say "offsync keeps syncing for $duration s"
   end=$((SECONDS + duration))
-  while [ $SECONDS -lt $end ]; do sleep 5; progress; printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"; done
+  while [ $SECONDS -lt $end ]; do sleep 5; keep_running_line; done
 fi

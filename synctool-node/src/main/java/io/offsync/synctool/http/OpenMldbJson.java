@@ -39,6 +39,11 @@ public final class OpenMldbJson {
     return DataSync.GeneralResponse.newBuilder().setCode(0).build();
   }
 
+  /** Success with a message (e.g. a delete that found nothing to delete). */
+  public static DataSync.GeneralResponse ok(String msg) {
+    return DataSync.GeneralResponse.newBuilder().setCode(0).setMsg(msg).build();
+  }
+
   public static DataSync.GeneralResponse error(String msg) {
     return DataSync.GeneralResponse.newBuilder().setCode(-1).setMsg(msg).build();
   }

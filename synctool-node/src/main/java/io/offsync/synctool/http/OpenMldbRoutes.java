@@ -107,7 +107,19 @@ public final class OpenMldbRoutes {
     } catch (InvalidProtocolBufferException e) {
       return done(badJson("DeleteSyncTaskRequest {db, name}", e));
     }
-    return general(admin.delete(req.getDb(), req.getName()));
+    return admin.delete(req.getDb(), req.getName()).thenApply(x -> OpenMldbJson.ok())
+        .exceptionallyCompose(t -> {
+          AdminException e = AdminException.of(t);
+          if (e.kind() != AdminException.Kind.NOT_FOUND) {
+            return done(OpenMldbJson.error(e.getMessage()));
+          }
+          // as the original: clearing the tasks of an existing table that has none succeeds (code 0, message
+          // kept); a table unknown to OpenMLDB is an error
+          return admin.tableExists(req.getDb(), req.getName()).thenApply(exists -> exists
+              ? OpenMldbJson.ok(e.getMessage())
+              : OpenMldbJson.error(e.getMessage() + "; table " + req.getDb() + "." + req.getName()
+                  + " not found in OpenMLDB either: check the database and table name"));
+        });
   }
 
   private CompletionStage<DataSync.TaskStatusResponse> taskStatus(String json) {
