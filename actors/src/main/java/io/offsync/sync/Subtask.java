@@ -189,6 +189,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     return PersistenceId.ofUniqueId("Subtask|" + spec.subtaskId());
   }
 
+  /** The persistence id of a subtask's events in the journal, as text (status shows it). */
+  public static String persistenceId(String db, String table, long incarnation, int pid) {
+    return "Subtask|" + SubtaskSpec.subtaskId(TaskSpec.key(db, table), incarnation, pid);
+  }
+
   /** How often, at most, the stream's last contact is reported to the table task, ms. */
   private static final long CONTACT_REPORT_MS = 1000;
 

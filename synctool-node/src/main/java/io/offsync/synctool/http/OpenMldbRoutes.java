@@ -134,7 +134,7 @@ public final class OpenMldbRoutes {
         : CompletableFuture.completedFuture(null);
     return before.thenCompose(x -> admin.status())
         .thenApply(all -> OpenMldbJson.taskStatus(all, admin.settings().advertisedEndpoint(),
-            admin.settings().journalLocation()))
+            admin.settings().progressPath(), admin.settings().journalLocation()))
         .exceptionally(t -> DataSync.TaskStatusResponse.newBuilder()
             .setResponse(OpenMldbJson.error(AdminException.of(t).getMessage())).build());
   }
