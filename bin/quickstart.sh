@@ -5,10 +5,11 @@
 #
 # Builds offsync (first run only), starts an embedded ZooKeeper, generates a demo OpenMLDB disk table
 # (demo_db.demo_table, 4 partitions: RocksDB snapshot + binlog in the tablet's on-disk layout), starts one
-# synctool and one data_collector through bin/start.sh, creates a mode-2 (full + continuous) sync task into
-# run/quickstart/out, shows the rows arriving, appends rows to the demo binlog and shows them arrive too, then
-# prints where the files are and how to read them. Then it keeps running until Ctrl-C (or --duration S seconds;
-# --no-wait = stop at once) and stops everything cleanly.
+# synctool and one data_collector (bin/synctool, bin/data_collector), creates a mode-2 (full + continuous) sync
+# task into run/quickstart/out, shows the rows arriving, appends rows to the demo binlog and shows them arrive
+# too, then prints where the files are and how to read them. Then it keeps running until Ctrl-C (or --duration S
+# seconds; --no-wait = stop at once) and stops everything cleanly. Deleting the task meanwhile (from another
+# terminal) does not stop it: it says so and keeps running.
 #
 #   --rows N        rows of the demo table (default 200000; 10% of them in the binlog after the snapshot)
 #   --append N      rows appended to the binlog while the task runs (default 20000)
@@ -24,7 +25,7 @@ home="$offsync_home"
 
 rows=200000; append=20000; duration=-1; timeout=600
 port_base="${OFFSYNC_QUICKSTART_PORT_BASE:-18800}"
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -51,8 +52,8 @@ export OFFSYNC_JAVA_OPTS="${OFFSYNC_JAVA_OPTS:--Xmx512m}"
 # ---- clean up a previous run ------------------------------------------------------------------------------
 stop_all() {
   [ -d "$run" ] || return 0
-  [ -f "$run/collector/conf/data_collector.flags" ] && "$home/bin/start.sh" -c "$run/collector/conf" stop data_collector || true
-  [ -f "$run/synctool/conf/synctool.properties" ] && "$home/bin/start.sh" -c "$run/synctool/conf" stop synctool || true
+  [ -f "$run/collector/conf/data_collector.flags" ] && "$home/bin/data_collector" -c "$run/collector/conf" stop || true
+  [ -f "$run/synctool/conf/synctool.properties" ] && "$home/bin/synctool" -c "$run/synctool/conf" stop || true
   local pid
   if [ -f "$run/zookeeper/zookeeper.pid" ]; then
     pid="$(cat "$run/zookeeper/zookeeper.pid")"
@@ -143,10 +144,10 @@ cat >"$run/collector/conf/data_collector.flags" <<EOF
 EOF
 
 # ---- processes --------------------------------------------------------------------------------------------
-say "Starting the synctool: bin/start.sh -c run/quickstart/synctool/conf start synctool"
-"$home/bin/start.sh" -c "$run/synctool/conf" start synctool
-say "Starting the data_collector: bin/start.sh -c run/quickstart/collector/conf start data_collector"
-"$home/bin/start.sh" -c "$run/collector/conf" start data_collector
+say "Starting the synctool: bin/synctool -c run/quickstart/synctool/conf start"
+"$home/bin/synctool" -c "$run/synctool/conf" start
+say "Starting the data_collector: bin/data_collector -c run/quickstart/collector/conf start"
+"$home/bin/data_collector" -c "$run/collector/conf" start
 
 helper() { "$home/bin/synctool-helper" -s "127.0.0.1:$st_port" "$@"; }
 
