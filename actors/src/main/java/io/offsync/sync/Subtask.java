@@ -865,7 +865,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
               s.files() + 1, null, s.reason(), e.at(), e.at());
         })
         .onEvent(FileAdopted.class, (s, e) -> new State(s.lifecycle(), e.next(), e.seq() + 1, s.rows() + e.rows(),
-            s.bytes() + e.bytes(), s.files() + 1, null, s.reason(), e.at()))
+            s.bytes() + e.bytes(), s.files() + 1, null, s.reason(), e.at(), e.at()))
         .onEvent(Paused.class, (s, e) -> s.with(Lifecycle.PAUSED, "", e.at()))
         .onEvent(Resumed.class, (s, e) -> s.with(Lifecycle.ACTIVE, "", e.at()))
         .onEvent(Succeeded.class, (s, e) -> s.with(Lifecycle.SUCCEEDED, "", e.at()))
