@@ -33,7 +33,8 @@ class FileSystemProbeTest {
       String uri = "hdfs://127.0.0.1:" + silent.getLocalPort();
       Configuration conf = new Configuration();
       conf.set("fs.defaultFS", uri);
-      try (FileSystemProbe probe = new FileSystemProbe(conf, DestinationUser.processUser(), () -> CompletableFuture.completedFuture(
+      try (FileSystemProbe probe = new FileSystemProbe(conf, DestinationUser.processUser(),
+          () -> CompletableFuture.completedFuture(
           List.of("/warehouse/events", "file:///tmp/local-dest")), blocking, Duration.ofSeconds(1),
           Duration.ofMillis(100))) {
         long start = System.nanoTime();

@@ -112,7 +112,8 @@ class SyncToolReadinessTest {
     blocking = Executors.newFixedThreadPool(2);
     Configuration withHdfsDefault = new Configuration();
     withHdfsDefault.set("fs.defaultFS", hdfs.uri().toString());
-    defaultFsProbe = new FileSystemProbe(withHdfsDefault, DestinationUser.processUser(), () -> CompletableFuture.completedFuture(List.of()),
+    defaultFsProbe = new FileSystemProbe(withHdfsDefault, DestinationUser.processUser(),
+        () -> CompletableFuture.completedFuture(List.of()),
         blocking, Duration.ofSeconds(2), Duration.ofMillis(200));
   }
 
