@@ -64,7 +64,7 @@ class SyncToolSettingsTest {
     assertEquals(8848, s.serverPort());
     String text = Files.readString(shipped);
     Set<String> keys = new TreeSet<>();
-    Matcher m = Pattern.compile("(?m)^([a-z_.]+)=").matcher(text);
+    Matcher m = Pattern.compile("(?m)^([a-z0-9_.]+)=").matcher(text);
     while (m.find()) {
       keys.add(m.group(1));
     }

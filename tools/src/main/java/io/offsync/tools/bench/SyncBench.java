@@ -70,6 +70,10 @@ public final class SyncBench implements Callable<Integer> {
       + "seconds (default ${DEFAULT-VALUE})")
   int rollIdle;
 
+  @Option(names = "--tls", description = "TLS between the collector and the synctool (Artery tls-tcp; key and"
+      + " trust stores made with keytool under --dir)")
+  boolean tls;
+
   private final AtomicLong peakHeap = new AtomicLong();
   private final AtomicLong peakLive = new AtomicLong();
   private volatile boolean sampling = true;
@@ -120,13 +124,24 @@ public final class SyncBench implements Callable<Integer> {
           "sync_task.progress_path", run.resolve("progress").toString(), "hadoop.conf.dir", hadoopConf.toString(),
           "cluster.host", "127.0.0.1", "cluster.port", String.valueOf(clusterPort),
           "management.port", String.valueOf(freePort())));
-      SyncToolNode synctool = SyncToolNode.start(SyncToolSettings.parse(props, null), ConfigFactory.load(),
-          EngineTaskAdmin.engine());
-      CollectorNode collector = CollectorNode.start(DataCollectorFlags.of(Map.of(
+      Map<String, String> collectorFlags = new java.util.HashMap<>(Map.of(
           "endpoint", "127.0.0.1:" + freePort(), "management_port", "0", "zk_cluster", zk.connectString(),
           "collector_datadir", run.resolve("collector").toString(),
           "ssd_root_path", tablet.toString(), "cluster_port", String.valueOf(freePort()),
-          "cluster_seed_nodes", "127.0.0.1:" + clusterPort)), HardLinker.FILES);
+          "cluster_seed_nodes", "127.0.0.1:" + clusterPort));
+      if (tls) {
+        Path[] stores = benchKeyStores(run.resolve("tls"));
+        props.putAll(Map.of("cluster.tls.keystore", stores[0].toString(), "cluster.tls.keystore_password",
+            BENCH_PASSWORD, "cluster.tls.truststore", stores[1].toString(), "cluster.tls.truststore_password",
+            BENCH_PASSWORD));
+        collectorFlags.putAll(Map.of("cluster_tls_keystore", stores[0].toString(), "cluster_tls_keystore_password",
+            BENCH_PASSWORD, "cluster_tls_truststore", stores[1].toString(), "cluster_tls_truststore_password",
+            BENCH_PASSWORD));
+      }
+      System.out.println("between the nodes: " + (tls ? "TLS (Artery tls-tcp, TLSv1.3)" : "plain TCP"));
+      SyncToolNode synctool = SyncToolNode.start(SyncToolSettings.parse(props, null), ConfigFactory.load(),
+          EngineTaskAdmin.engine());
+      CollectorNode collector = CollectorNode.start(DataCollectorFlags.of(collectorFlags), HardLinker.FILES);
       try {
         String server = "127.0.0.1:" + serverPort;
         Configuration conf = new Configuration();
@@ -152,6 +167,34 @@ public final class SyncBench implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static final String BENCH_PASSWORD = "bench-only";
+
+  /** A self-signed key store and a trust store holding its certificate, made with the JDK's keytool. */
+  private static Path[] benchKeyStores(Path dir) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Path ks = dir.resolve("node.p12");
+    Path ts = dir.resolve("trust.p12");
+    Path cert = dir.resolve("node.crt");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    for (List<String> args : List.of(
+        List.of("-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+            "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass",
+            BENCH_PASSWORD, "-keypass", BENCH_PASSWORD),
+        List.of("-exportcert", "-alias", "node", "-keystore", ks.toString(), "-storepass", BENCH_PASSWORD, "-rfc",
+            "-file", cert.toString()),
+        List.of("-importcert", "-noprompt", "-alias", "node", "-file", cert.toString(), "-storetype", "PKCS12",
+            "-keystore", ts.toString(), "-storepass", BENCH_PASSWORD))) {
+      List<String> cmd = new ArrayList<>(List.of(keytool));
+      cmd.addAll(args);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (p.waitFor() != 0) {
+        throw new IOException("keytool failed: " + out);
+      }
+    }
+    return new Path[] {ks, ts};
   }
 
   /**
