@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -74,5 +79,29 @@ final class IcebergOutput {
   /** How many offsync commits of partition {@code pid} the table's history holds. */
   static long commits(Configuration conf, String warehouse, String name, int pid) {
     return IcebergCommitter.history(table(conf, warehouse, name)).stream().filter(m -> m.pid() == pid).count();
+  }
+
+  /** Files under the table's data directory that its current snapshot does not reference. */
+  static List<String> unreferencedDataFiles(Configuration conf, String warehouse, String name) throws Exception {
+    Table table = table(conf, warehouse, name);
+    Set<String> referenced = new HashSet<>();
+    try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+      for (FileScanTask t : tasks) {
+        referenced.add(new Path(t.file().location()).toUri().getPath());
+      }
+    }
+    Path data = new Path(table.location(), "data");
+    FileSystem fs = data.getFileSystem(conf);
+    List<String> stray = new ArrayList<>();
+    if (fs.exists(data)) {
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(data, true);
+      while (files.hasNext()) {
+        String p = files.next().getPath().toUri().getPath();
+        if (!referenced.contains(p) && !p.endsWith(".crc")) {
+          stray.add(p);
+        }
+      }
+    }
+    return stray;
   }
 }
