@@ -52,7 +52,11 @@ public final class AdminService {
     return settings;
   }
 
-  /** Validates {@code request}, fills in the node's defaults, and starts the task. */
+  /**
+   * Validates {@code request}, fills in the node's defaults, and starts the task. Every refusal comes before the
+   * destination is touched: the dest is created and write-tested only once the table, its collectors and the
+   * absence of a task for it are checked, so a refused create leaves nothing behind.
+   */
   public CompletionStage<Done> create(CreateTaskRequest request) {
     return CompletableFuture.supplyAsync(() -> preflight(request), blocking)
         .thenCompose(resolved -> tasks.status().thenApply(all -> {
@@ -64,7 +68,14 @@ public final class AdminService {
           }
           return resolved;
         }))
+        .thenApplyAsync(resolved -> resolved.toBuilder()
+            .setDest(checkDest(resolved.getDest(), resolved.getFormat())).build(), blocking)
         .thenCompose(tasks::create);
+  }
+
+  /** Whether OpenMLDB has the table {@code db.name} (ZooKeeper). */
+  public CompletionStage<Boolean> tableExists(String db, String name) {
+    return CompletableFuture.supplyAsync(() -> metadata.findTable(db, name).isPresent(), blocking);
   }
 
   public CompletionStage<Done> delete(String db, String table) {
@@ -146,8 +157,7 @@ public final class AdminService {
         default -> Format.PARQUET;
       };
     }
-    String dest = checkDest(request.getDest().trim(), format);
-    CreateTaskRequest.Builder b = request.toBuilder().setDest(dest).setFormat(format);
+    CreateTaskRequest.Builder b = request.toBuilder().setDest(request.getDest().trim()).setFormat(format);
     if (request.getRollSizeBytes() == 0) {
       b.setRollSizeBytes(settings.rollSizeBytes());
     }
