@@ -12,6 +12,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import io.offsync.sink.FinalNameTakenException;
+import io.offsync.sink.RolledFile;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -85,10 +87,41 @@ public final class IcebergCommitter {
     return OptionalLong.empty();
   }
 
+  /** The attempt mark of a data file name; empty for any other name. */
+  public static String attemptOf(String name) {
+    Matcher m = NAME.matcher(name);
+    return m.matches() ? m.group(5) : "";
+  }
+
   /** The subtask's latest commit, read from the table as it is now. */
   public Optional<CommitMark> lastCommitted(String subtask) {
     table.refresh();
     return Optional.ofNullable(table.properties().get(CommitMark.propertyKey(subtask))).map(CommitMark::fromProperty);
+  }
+
+  /**
+   * The subtask's commits from sequence {@code fromSeq} on, oldest first, found by scanning the snapshot summaries
+   * of the table's current history back from the newest (commits the journal may not know). Empty when the
+   * subtask's latest commit is before {@code fromSeq}.
+   */
+  public List<CommitMark> commitsFrom(String subtask, long fromSeq) {
+    Optional<CommitMark> last = lastCommitted(subtask);
+    List<CommitMark> found = new ArrayList<>();
+    if (last.isEmpty() || last.get().seq() < fromSeq) {
+      return found;
+    }
+    Snapshot s = table.currentSnapshot();
+    while (s != null) {
+      Optional<CommitMark> m = CommitMark.fromSummary(s.summary()).filter(x -> x.subtask().equals(subtask));
+      if (m.isPresent()) {
+        if (m.get().seq() < fromSeq) {
+          break;
+        }
+        found.add(0, m.get());
+      }
+      s = s.parentId() == null ? null : table.snapshot(s.parentId());
+    }
+    return found;
   }
 
   /** Every offsync commit of the table's current history, newest first (for listing and audits). */
@@ -102,24 +135,32 @@ public final class IcebergCommitter {
     return out;
   }
 
+  /** {@link #commit(CommitMark, RolledFile)} of the data file {@code mark} describes. */
+  public Outcome commit(CommitMark mark) throws IOException {
+    Path file = new Path(mark.file());
+    return commit(mark, new RolledFile(mark.seq(), file, file, mark.next(), mark.rows(), mark.bytes(),
+        mark.committedFile().record()));
+  }
+
   /**
    * Appends {@code mark.file()} to the table with {@code mark}, unless the subtask's mark shows it committed.
    *
-   * @throws IOException when the file is missing or is not the file the mark describes (row count), when the
-   *     table already holds another file at this sequence, or when conflicts outlast every retry
+   * @param rolled the rolled file being committed, for the message of a {@link FinalNameTakenException}
+   * @throws FinalNameTakenException when the table holds another data file at this sequence of the subtask (an
+   *     attempt the journal lost); the found commit may be adopted
+   * @throws IOException when the file is missing or is not the file the mark describes (row count), or when
+   *     conflicts outlast every retry
    */
-  public Outcome commit(CommitMark mark) throws IOException {
+  public Outcome commit(CommitMark mark, RolledFile rolled) throws IOException {
     CommitFailedException conflict = null;
     for (int attempt = 0; attempt < attempts; attempt++) {
       Optional<CommitMark> last = lastCommitted(mark.subtask());
-      if (last.isPresent() && last.get().seq() > mark.seq()) {
-        return Outcome.ALREADY_COMMITTED;
-      }
-      if (last.isPresent() && last.get().seq() == mark.seq()) {
-        if (!last.get().file().equals(mark.file())) {
-          throw new IOException("Iceberg table " + table.name() + " already holds data file " + last.get().file()
-              + " as file " + mark.seq() + " of subtask " + mark.subtask() + ", not " + mark.file()
-              + "; the journal and the table disagree, so the subtask must resume from the table's mark");
+      if (last.isPresent() && last.get().seq() >= mark.seq()) {
+        CommitMark same = last.get().seq() == mark.seq() ? last.get()
+            : commitsFrom(mark.subtask(), mark.seq()).stream().filter(m -> m.seq() == mark.seq()).findFirst()
+                .orElse(null);
+        if (same != null && !same.file().equals(mark.file())) {
+          throw new FinalNameTakenException(rolled, same.committedFile(), true);
         }
         return Outcome.ALREADY_COMMITTED;
       }

@@ -2,6 +2,7 @@ package io.offsync.iceberg;
 
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.TableSchema;
+import io.offsync.sink.CommittedFile;
 import io.offsync.sink.PartLayout;
 import io.offsync.sink.PartWriter;
 import io.offsync.sink.RolledFile;
@@ -112,8 +113,22 @@ public final class IcebergDestination {
 
   /** Step 3 of the protocol: the rolled data file becomes part of the table, once. */
   public IcebergCommitter.Outcome commit(RolledFile file) throws IOException {
-    return committer().commit(new CommitMark(subtask, tid, pid, file.seq(), file.next(), file.rows(),
-        file.finalPath().toString()));
+    return committer().commit(new CommitMark(subtask, tid, pid, file.seq(), file.record().from(), file.next(),
+        file.rows(), file.bytes(), file.finalPath().toString()), file);
+  }
+
+  /**
+   * Recovery: this subtask's commits from sequence {@code fromSeq} on (the journal does not know them: it lost its
+   * last events), as committed files to adopt, oldest first; then deletes the data files no commit references.
+   */
+  public List<CommittedFile> reconcile(long fromSeq) throws IOException {
+    if (!loadExisting()) {
+      return List.of();
+    }
+    List<CommittedFile> unknown = committer.commitsFrom(subtask, fromSeq).stream()
+        .map(CommitMark::committedFile).toList();
+    committer.deleteStray(fileSystem(committer.table()), subtask, tid, pid, incarnation, Set.of());
+    return unknown;
   }
 
   /** Deletes this subtask's data files that no commit references (none if the table does not exist yet). */

@@ -1,6 +1,7 @@
 package io.offsync.iceberg;
 
 import io.offsync.protocol.codec.Column;
+import io.offsync.sink.CommitRecord;
 import io.offsync.sink.PartWriter;
 import java.io.IOException;
 import java.util.List;
@@ -97,8 +98,12 @@ public final class IcebergPartWriter implements PartWriter {
     return writer.length();
   }
 
+  /**
+   * The commit record is not written into the file: an Iceberg data file is committed, with its record, by the
+   * table's own metadata ({@link CommitMark}).
+   */
   @Override
-  public long close() throws IOException {
+  public long close(CommitRecord record) throws IOException {
     writer.close();
     DataFile file = writer.toDataFile();
     return file.fileSizeInBytes();

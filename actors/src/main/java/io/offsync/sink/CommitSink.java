@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * comes due in the middle of a row or after a pack without a position waits for the next pack with one.
  *
  * <p>On roll the file is flushed, hsynced and closed, and only then emitted as a {@link RolledFile} whose
- * {@code next} is the position after its last row. Sequence numbers start at {@code firstSeq} and go up by one
- * per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
+ * {@code next} is the position after its last row, and whose {@link CommitRecord} (owner, seq, attempt, first and
+ * next position, rows) is in the file itself (Parquet footer) or goes beside it at commit (CSV sidecar). Sequence
+ * numbers start at {@code firstSeq} and go up by one per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
  * FileCommitted. While an emitted file waits for downstream demand, no further packs are pulled.
  *
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
@@ -96,20 +97,31 @@ public final class CommitSink {
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
       TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls) {
+    return flow(fs, dest, tid, pid, schema, format, roll, firstSeq, from, calls, "");
+  }
+
+  /**
+   * The sink of partition (tid, pid) as a flow that emits each finished part file, every file-system call
+   * bounded by {@code calls}, each file's {@link CommitRecord} naming {@code owner} (the subtask's id).
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls,
+      String owner) {
     Path qualified = fs.makeQualified(dest);
     return flow(fs, qualified, PartLayout.files(fs, qualified, tid, pid, format), tid, pid, schema, roll, firstSeq,
-        from, calls);
+        from, calls, owner);
   }
 
   /**
    * The sink of partition (tid, pid) writing through {@code layout} (names and writers; an Iceberg table's data
-   * files, for instance), every file-system call bounded by {@code calls}.
+   * files, for instance), every file-system call bounded by {@code calls}, each file's {@link CommitRecord} naming
+   * {@code owner}.
    *
    * @param dest where the files go, for messages
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, PartLayout layout, int tid,
-      int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls) {
-    return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls))
+      int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls, String owner) {
+    return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
         .async();
@@ -129,9 +141,10 @@ public final class CommitSink {
     private final long firstSeq;
     private final Position from;
     private final IoTimeout calls;
+    private final String owner;
 
     Stage(FileSystem fs, Path dest, PartLayout layout, int tid, int pid, TableSchema schema, RollPolicy roll,
-        long firstSeq, Position from, IoTimeout calls) {
+        long firstSeq, Position from, IoTimeout calls, String owner) {
       this.fs = fs;
       this.dest = dest;
       this.layout = layout;
@@ -142,6 +155,7 @@ public final class CommitSink {
       this.firstSeq = firstSeq;
       this.from = from;
       this.calls = calls;
+      this.owner = owner;
     }
 
     @Override
@@ -169,6 +183,8 @@ public final class CommitSink {
       private long nextSeq = firstSeq;
       /** The latest position known: the start, then each pack's {@code next}; its kind tells the phase. */
       private Position lastPosition = from;
+      /** Where the next file starts: the stream's start, then the end of the file before. */
+      private Position fileFrom = from;
       private PartWriter writer;
       private long writerSeq;
       /** Whether every row written so far ends at {@code framer.lastComplete()}. */
@@ -315,16 +331,19 @@ public final class CommitSink {
         cancelTimer(AGE);
         cancelTimer(IDLE);
         long rows = w.rows();
+        Position next = framer.lastComplete();
+        CommitRecord record = new CommitRecord(owner, tid, pid, writerSeq, attempt, fileFrom, next, rows);
         long bytes;
         try {
-          bytes = bounded("closing", w::close);
+          bytes = bounded("closing", () -> w.close(record));
         } catch (IOException | RuntimeException e) {
           discard(w);
           throw e;
         }
         RolledFile file = new RolledFile(writerSeq, layout.tmpPath(writerSeq, attempt),
-            layout.finalPath(writerSeq, attempt), framer.lastComplete(), rows, bytes);
+            layout.finalPath(writerSeq, attempt), next, rows, bytes, record);
         nextSeq = writerSeq + 1;
+        fileFrom = next;
         ready.add(file);
         if (log.isDebugEnabled()) {
           log.debug("tid {} pid {}: rolled file {} ({} rows, {} bytes, next {})", tid, pid, file.seq(), rows, bytes,

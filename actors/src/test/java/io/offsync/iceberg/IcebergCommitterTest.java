@@ -11,6 +11,7 @@ import io.offsync.protocol.codec.ColumnType;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.SnapshotPosition;
+import io.offsync.sink.FinalNameTakenException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -65,8 +66,9 @@ class IcebergCommitterTest {
     for (long i = from; i < from + count; i++) {
       w.write(java.util.Arrays.copyOf(IcebergTestRows.row(i), columns.size()));
     }
-    w.close();
-    return new CommitMark(subtask, 1, pid, seq, new BinlogPosition(from + count + 1), count, path.toString());
+    long bytes = w.close(null);
+    return new CommitMark(subtask, 1, pid, seq, from == 0 ? null : new BinlogPosition(from + 1),
+        new BinlogPosition(from + count + 1), count, bytes, path.toString());
   }
 
   @Test
@@ -99,6 +101,11 @@ class IcebergCommitterTest {
     assertEquals(m1, CommitMark.fromSummary(last.summary()).orElseThrow());
     assertEquals(List.of(m1, m0), IcebergCommitter.history(table));
     assertEquals(m1, committer.lastCommitted("db1.t1|1|0").orElseThrow());
+    // recovery of a journal that lost its tail: the commits from a sequence on, from the snapshot summaries
+    assertEquals(List.of(m0, m1), committer.commitsFrom("db1.t1|1|0", 0));
+    assertEquals(List.of(m1), committer.commitsFrom("db1.t1|1|0", 1));
+    assertEquals(List.of(), committer.commitsFrom("db1.t1|1|0", 2));
+    assertEquals(List.of(), committer.commitsFrom("db1.t1|1|1", 0));
   }
 
   @Test
@@ -114,8 +121,8 @@ class IcebergCommitterTest {
     assertEquals(100, IcebergTestRows.read(reopened, IcebergTestRows.ALL_TYPES).size());
     assertEquals(1, IcebergCommitter.history(reopened).size());
     // a snapshot position survives the round trip through the table property
-    CommitMark snap = new CommitMark("db1.t1|1|1", 1, 1, 0, new SnapshotPosition("m1", 7, new byte[] {1, 2, 3}), 5,
-        "x");
+    CommitMark snap = new CommitMark("db1.t1|1|1", 1, 1, 0, null, new SnapshotPosition("m1", 7, new byte[] {1, 2, 3}),
+        5, 99, "x");
     assertEquals(snap, CommitMark.fromProperty(snap.propertyValue()));
   }
 
@@ -128,12 +135,13 @@ class IcebergCommitterTest {
     Path other = new Path(table.locationProvider().newDataLocation(IcebergCommitter.fileName(1, 0, 1, 0, "zz")));
     IcebergPartWriter w = new IcebergPartWriter(table, fs, other, IcebergTestRows.ALL_TYPES, null);
     w.write(IcebergTestRows.row(99));
-    w.close();
-    IOException e = assertThrows(IOException.class, () -> committer.commit(
-        new CommitMark("db1.t1|1|0", 1, 0, 0, new BinlogPosition(2), 1, other.toString())));
-    assertTrue(e.getMessage().contains("already holds data file"), e.getMessage());
+    long otherBytes = w.close(null);
+    FinalNameTakenException e = assertThrows(FinalNameTakenException.class, () -> committer.commit(
+        new CommitMark("db1.t1|1|0", 1, 0, 0, null, new BinlogPosition(2), 1, otherBytes, other.toString())));
+    assertEquals(m0.committedFile(), e.found(), "the committed file, which recovery may adopt");
     // a file whose row count is not the journaled one is refused before any commit
-    CommitMark wrongRows = new CommitMark("db1.t1|1|0", 1, 0, 1, new BinlogPosition(2), 5, other.toString());
+    CommitMark wrongRows = new CommitMark("db1.t1|1|0", 1, 0, 1, null, new BinlogPosition(2), 5, otherBytes,
+        other.toString());
     assertTrue(assertThrows(IOException.class, () -> committer.commit(wrongRows)).getMessage().contains("holds 1 rows"));
 
     CommitMark m2 = write(committer, "db1.t1|1|0", 0, 2, 20, 10, IcebergTestRows.ALL_TYPES);
@@ -163,8 +171,8 @@ class IcebergCommitterTest {
     Path path = new Path(evolved.locationProvider().newDataLocation(IcebergCommitter.fileName(1, 0, 1, 1, "b")));
     IcebergPartWriter w = new IcebergPartWriter(evolved, fs, path, latest, null);
     w.write(new Object[] {100L, "n", true, "added", 1700000000123L});
-    w.close();
-    c2.commit(new CommitMark("db1.t1|1|0", 1, 0, 1, new BinlogPosition(22), 1, path.toString()));
+    long bytes = w.close(null);
+    c2.commit(new CommitMark("db1.t1|1|0", 1, 0, 1, null, new BinlogPosition(22), 1, bytes, path.toString()));
 
     List<List<Object>> rows = IcebergTestRows.read(evolved, latest);
     assertEquals(21, rows.size());
@@ -183,7 +191,7 @@ class IcebergCommitterTest {
   @Test
   void concurrentSubtasksCommitIntoOneTableExactlyOnce() throws Exception {
     int subtasks = 4;
-    int files = 8;
+    int files = 6;
     TableSchema schema = TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES);
     ExecutorService pool = Executors.newFixedThreadPool(subtasks);
     try {
