@@ -190,8 +190,13 @@ public final class ClusterMembership implements AutoCloseable {
 
   private void join() throws Exception {
     List<Address> candidates = new ArrayList<>();
-    for (MemberDirectory.Entry e : directory.live(system.address(), probeTimeout)) {
-      candidates.add(e.address(system.name()));
+    Exception zkFailure = null;
+    try {
+      for (MemberDirectory.Entry e : directory.live(system.address(), probeTimeout)) {
+        candidates.add(e.address(system.name()));
+      }
+    } catch (Exception e) {
+      zkFailure = e; // the seed nodes may still answer; forming needs ZooKeeper (the lock) anyway
     }
     for (Address seed : seeds) {
       if (!seed.equals(system.address()) && !candidates.contains(seed)
@@ -209,6 +214,9 @@ public final class ClusterMembership implements AutoCloseable {
         lastJoinNanos = now;
       }
       return;
+    }
+    if (zkFailure != null) {
+      throw zkFailure;
     }
     if (!mayForm) {
       if (!waitingLogged) {
