@@ -2,10 +2,8 @@ package io.offsync.synctool;
 
 import com.typesafe.config.ConfigFactory;
 import io.offsync.membership.ClusterMembership;
+import io.offsync.membership.NodeRestarts;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,33 +45,23 @@ public final class SyncToolMain {
     }
     System.out.println("synctool started: admin on " + settings.advertisedEndpoint() + " (HTTP/JSON + gRPC),"
         + " management on " + settings.managementHost() + ":" + node.managementPort());
-    AtomicBoolean stopping = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping.set(true), "synctool-stopping"));
-    long backoffMs = 1000;
-    while (true) {
-      node.whenTerminated().toCompletableFuture().get(Long.MAX_VALUE, TimeUnit.DAYS);
-      if (stopping.get() || !ClusterMembership.restartWanted(node.system())) {
-        break;
-      }
-      log.warn("synctool node left the cluster ({}); restarting its actor system to join again",
-          CoordinatedShutdown.get(node.system()).getShutdownReason().map(Object::toString).orElse("?"));
-      node.close();
-      node = null;
-      while (node == null && !stopping.get()) {
-        Thread.sleep(backoffMs);
-        try {
-          node = SyncToolNode.start(settings, ConfigFactory.load(), EngineTaskAdmin.engine());
-          backoffMs = 1000;
-        } catch (RuntimeException e) {
-          log.warn("synctool restart failed, next attempt in {} ms: {}", backoffMs, e.getMessage());
-          backoffMs = Math.min(backoffMs * 2, 30_000);
-        }
-      }
-      if (node == null) {
-        break;
-      }
-    }
+    NodeRestarts.superviseUntilStopped("synctool", restartable(node),
+        () -> restartable(SyncToolNode.start(settings, ConfigFactory.load(), EngineTaskAdmin.engine())));
     System.exit(0);
+  }
+
+  private static NodeRestarts.Node restartable(SyncToolNode node) {
+    return new NodeRestarts.Node() {
+      @Override
+      public org.apache.pekko.actor.typed.ActorSystem<?> system() {
+        return node.system();
+      }
+
+      @Override
+      public void release() {
+        node.close();
+      }
+    };
   }
 
   static Path settingsFile(String[] args) {

@@ -8,6 +8,7 @@ import io.offsync.collector.CollectorSettings;
 import io.offsync.collector.HardLinker;
 import io.offsync.health.HealthProbes;
 import io.offsync.membership.ClusterMembership;
+import io.offsync.membership.NodeRestarts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
  * the machine's entity moves to a standby collector of the machine if there is one.
  */
-public final class CollectorNode implements AutoCloseable {
+public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
 
   /** Name of the actor system of every offsync node (collector and synctool form one cluster). */
   public static final String SYSTEM_NAME = "offsync";
@@ -80,31 +80,8 @@ public final class CollectorNode implements AutoCloseable {
       System.exit(1);
       return;
     }
-    AtomicBoolean stopping = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopping.set(true), "data-collector-stopping"));
-    long backoffMs = 1000;
-    while (true) {
-      node.system.getWhenTerminated().toCompletableFuture().get();
-      if (stopping.get() || !ClusterMembership.restartWanted(node.system)) {
-        break;
-      }
-      log.warn("data_collector left the cluster ({}); restarting its actor system to join again",
-          CoordinatedShutdown.get(node.system).getShutdownReason().map(Object::toString).orElse("?"));
-      node = null;
-      while (node == null && !stopping.get()) {
-        Thread.sleep(backoffMs);
-        try {
-          node = start(flags, HardLinker.FILES);
-          backoffMs = 1000;
-        } catch (Exception e) {
-          log.warn("data_collector restart failed, next attempt in {} ms: {}", backoffMs, e.toString());
-          backoffMs = Math.min(backoffMs * 2, 30_000);
-        }
-      }
-      if (node == null) {
-        break;
-      }
-    }
+    DataCollectorFlags given = flags;
+    NodeRestarts.superviseUntilStopped("data_collector", node, () -> start(given, HardLinker.FILES));
     System.exit(0);
   }
 
@@ -208,9 +185,14 @@ public final class CollectorNode implements AutoCloseable {
     }
   }
 
+  @Override
   public ActorSystem<Void> system() {
     return system;
   }
+
+  /** Nothing to release: coordinated shutdown closed the registration and unbound the ports. */
+  @Override
+  public void release() {}
 
   public String endpoint() {
     return endpoint;
