@@ -16,7 +16,6 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -104,6 +103,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   private record OpenFailed(long gen, String host, Throwable failure) implements Command {}
 
+  /** A pack (rows, position or heartbeat) arrived: sent for the first, then at most every CONTACT_REPORT_MS. */
   private record DataArrived(long gen) implements Command {}
 
   private record InitTimeout(long gen) implements Command {}
@@ -155,6 +155,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    * @param position where reading resumes: after the last committed file
    * @param nextSeq sequence of the next part file
    * @param pending a journaled FileCommitting whose FileCommitted is not journaled yet, or null
+   * @param lastUpdate epoch ms of the last journaled event (a committed file or a state change)
+   * @param lastCommit epoch ms of the last committed file, 0 before the first
    */
   public record State(
       Lifecycle lifecycle,
@@ -165,11 +167,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       long files,
       FileCommitting pending,
       String reason,
-      long lastUpdate)
+      long lastUpdate,
+      long lastCommit)
       implements CborSerializable {
 
     State with(Lifecycle l, String why, long at) {
-      return new State(l, position, nextSeq, rows, bytes, files, pending, why, at);
+      return new State(l, position, nextSeq, rows, bytes, files, pending, why, at, lastCommit);
     }
   }
 
@@ -191,6 +194,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   public static PersistenceId persistenceId(SubtaskSpec spec) {
     return PersistenceId.ofUniqueId("Subtask|" + spec.subtaskId());
   }
+
+  /** The persistence id of a subtask's events in the journal, as text (status shows it). */
+  public static String persistenceId(String db, String table, long incarnation, int pid) {
+    return "Subtask|" + SubtaskSpec.subtaskId(TaskSpec.key(db, table), incarnation, pid);
+  }
+
+  /** How often, at most, the stream's last contact is reported to the table task, ms. */
+  private static final long CONTACT_REPORT_MS = 1000;
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
@@ -225,6 +236,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private long streamFailures;
   private String reason = "";
   private String host = "";
+  /** Last contact with the stream (any pack, the collector's heartbeats included), or when it was assigned. */
+  private final AtomicLong lastContact = new AtomicLong(System.currentTimeMillis());
 
   private Subtask(
       ActorContext<Command> ctx,
@@ -249,7 +262,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   @Override
   public State emptyState() {
-    return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0);
+    return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0, 0);
   }
 
   // ---------------------------------------------------------------- commands
@@ -452,14 +465,18 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     long g = gen;
     var self = ctx.getSelf();
     var scheduler = ctx.getSystem().scheduler();
-    AtomicBoolean first = new AtomicBoolean();
+    AtomicLong told = new AtomicLong(); // when DataArrived was last sent: the first pack, then once a second
     Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> running = c.source()
         .map(pack -> {
-          if (first.compareAndSet(false, true)) {
+          long now = System.currentTimeMillis();
+          lastContact.set(now);
+          long last = told.get();
+          if ((last == 0 || now - last >= CONTACT_REPORT_MS) && told.compareAndSet(last, now)) {
             self.tell(new DataArrived(g));
           }
           return pack;
         })
+        .filter(pack -> !pack.isHeartbeat())
         .viaMat(KillSwitches.single(), Keep.right())
         .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
             spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls))
@@ -468,6 +485,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .toMat(Sink.ignore(), Keep.both())
         .run(materializer);
     killSwitch = running.first();
+    lastContact.set(System.currentTimeMillis());
     streamLive = true;
     streamOpens++;
     ctx.pipeToSelf(running.second(), (done, e) -> new StreamEnded(g, e));
@@ -483,13 +501,16 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onDataArrived(State s, DataArrived c) {
-    if (c.gen() == gen && phase != SubtaskState.RUNNING && s.lifecycle() == Lifecycle.ACTIVE) {
-      phase = SubtaskState.RUNNING;
-      reason = "";
-      report(s);
+    if (c.gen() == gen && s.lifecycle() == Lifecycle.ACTIVE) {
+      if (phase != SubtaskState.RUNNING && intent == Intent.NONE) {
+        phase = SubtaskState.RUNNING;
+        reason = "";
+      }
+      report(s); // also carries the last contact to the table task's status
     }
     return Effect().none();
   }
+
 
   private Effect<Event, State> onInitTimeout(State s, InitTimeout c) {
     if (c.gen() == gen && phase != SubtaskState.RUNNING && streamLive && intent == Intent.NONE) {
@@ -712,7 +733,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(FileCommitting.class, (s, e) -> new State(s.lifecycle(), s.position(), s.nextSeq(), s.rows(),
-            s.bytes(), s.files(), e, s.reason(), s.lastUpdate()))
+            s.bytes(), s.files(), e, s.reason(), s.lastUpdate(), s.lastCommit()))
         .onEvent(FileCommitted.class, (s, e) -> {
           FileCommitting p = s.pending();
           if (p == null || p.seq() != e.seq()) {
@@ -720,7 +741,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
                 + spec.subtaskId());
           }
           return new State(s.lifecycle(), p.next(), p.seq() + 1, s.rows() + p.rows(), s.bytes() + p.bytes(),
-              s.files() + 1, null, s.reason(), e.at());
+              s.files() + 1, null, s.reason(), e.at(), e.at());
         })
         .onEvent(Paused.class, (s, e) -> s.with(Lifecycle.PAUSED, "", e.at()))
         .onEvent(Resumed.class, (s, e) -> s.with(Lifecycle.ACTIVE, "", e.at()))
@@ -772,7 +793,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     TaskSpec t = spec.task();
     return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
         t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate(), host,
-        why == null ? "" : why, s.lastUpdate(), spec.incarnation(), streamOpens, streamFailures);
+        why == null ? "" : why, Math.max(s.lastUpdate(), lastContact.get()), s.lastCommit(), spec.incarnation(),
+        streamOpens, streamFailures);
   }
 
   private void report(State s) {

@@ -132,7 +132,9 @@ public record SyncToolSettings(
     List<String> unknown = new ArrayList<>();
     for (String key : props.stringPropertyNames()) {
       if (LEGACY_KEYS.contains(key)) {
-        ignored.add(key);
+        if (!props.getProperty(key).isBlank()) {
+          ignored.add(key); // left empty (as the shipped file has data.cache_path) is not worth a warning
+        }
       } else if (!DEFAULTS.containsKey(key)) {
         unknown.add(key);
       }
