@@ -47,7 +47,7 @@ class SyncToolSettingsTest {
     assertEquals(Duration.ofSeconds(10), s.checkPeriod());
     assertEquals(Duration.ofSeconds(5), s.requestTimeout());
     assertEquals(Path.of("/tmp/sync_task_progress"), s.progressPath());
-    assertEquals("jdbc:h2:file:/tmp/sync_task_progress/journal;DATABASE_TO_UPPER=false", s.journalUrl());
+    assertEquals("jdbc:h2:file:/tmp/sync_task_progress/journal;DATABASE_TO_UPPER=false;WRITE_DELAY=0", s.journalUrl());
     assertEquals("/tmp/sync_task_progress/journal", s.journalLocation());
     assertEquals("127.0.0.1", s.clusterHost());
     assertEquals("127.0.0.1:8848", s.advertisedEndpoint());
