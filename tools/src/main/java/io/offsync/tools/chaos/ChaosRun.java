@@ -64,6 +64,10 @@ public final class ChaosRun implements Callable<Integer> {
       + "${DEFAULT-VALUE}); half the restarts are immediate")
   int maxDelay;
 
+  @Option(names = "--max-pause", defaultValue = "8", description = "longest quiet time between two steps, seconds"
+      + " (at least 1; default ${DEFAULT-VALUE})")
+  int maxPause;
+
   @Option(names = "--stable-after", description = "pekko.cluster.split-brain-resolver.stable-after of the nodes, "
       + "seconds (default: offsync's, 20 s)")
   Integer stableAfter;
@@ -141,7 +145,7 @@ public final class ChaosRun implements Callable<Integer> {
         }
       }
       for (int k = 1; k <= kills && failure == null; k++) {
-        Thread.sleep(2000 + random.nextInt(6000));
+        Thread.sleep(1000 + random.nextInt(Math.max(1, maxPause * 1000 - 1000)));
         ChaosAction action = actions != null ? actions.get((k - 1) % actions.size())
             : allowed.get(random.nextInt(allowed.size()));
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "#%d +%ds %s:", k,
