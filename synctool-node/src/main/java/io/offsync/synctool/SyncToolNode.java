@@ -6,6 +6,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.handle;
 import com.typesafe.config.Config;
 import io.offsync.cluster.ClusterTls;
 import io.offsync.health.HealthProbes;
+import io.offsync.membership.ClusterMembership;
 import io.offsync.sink.DestinationUser;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
 import io.offsync.synctool.admin.AdminService;
@@ -36,7 +37,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -118,15 +118,14 @@ public final class SyncToolNode implements AutoCloseable {
     }
     ActorSystem<Void> system = null;
     FileSystemProbe fsProbe = null;
+    ClusterMembership membership = null;
     try {
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
       ActorSystem<Void> sys = system;
       Duration timeout = settings.requestTimeout().multipliedBy(6);
-      if (settings.seedNodes().isEmpty()) {
-        Cluster cluster = Cluster.get(system);
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      }
+      membership = ClusterMembership.start(system, zk, settings.zookeeperRootPath(), "synctool", true,
+          settings.seedAddresses());
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
       TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf, user));
       ProgressFiles.start(system, settings, tasks, blocking);
@@ -157,6 +156,9 @@ public final class SyncToolNode implements AutoCloseable {
     } catch (Exception e) {
       if (fsProbe != null) {
         fsProbe.close();
+      }
+      if (membership != null) {
+        membership.close();
       }
       if (system != null) {
         system.terminate();
