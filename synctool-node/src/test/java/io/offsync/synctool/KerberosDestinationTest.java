@@ -70,6 +70,7 @@ class KerberosDestinationTest {
   SecureHdfs hdfs;
   EmbeddedZooKeeper zk;
   TabletFixture events;
+  TabletFixture refused;
   CollectorNode collector;
   SyncToolNode node;
   Process noKeytab;
@@ -96,6 +97,12 @@ class KerberosDestinationTest {
     events.snapshot(0);
     append(50);
     events.register(zk.client(), ROOT);
+    refused = TabletFixture.builder(hdd).db("demo").table("refused").tid(32).partitions(1)
+        .storageMode(Common.StorageMode.kHDD).column("id", Type.DataType.kBigInt)
+        .column("ts", Type.DataType.kTimestamp).index("idx0", "ts", "id").build();
+    refused.put(1L, 1_700_000_000_000L);
+    refused.flush();
+    refused.register(zk.client(), ROOT);
     int collectorCluster = freePort();
     collector = TestNodes.collector(zk.connectString(), ROOT, hdd, tmp.resolve("datadir"), collectorCluster, 0);
 
@@ -124,7 +131,7 @@ class KerberosDestinationTest {
         noKeytab.destroyForcibly();
       }
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, collector, events, zk, hdfs}) {
+    for (AutoCloseable c : new AutoCloseable[] {node, collector, events, refused, zk, hdfs}) {
       if (c != null) {
         c.close();
       }
@@ -139,10 +146,10 @@ class KerberosDestinationTest {
     events.flush();
   }
 
-  JsonNode create(int serverPort, String dest) throws IOException, InterruptedException {
+  JsonNode create(int serverPort, String table, String dest) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort
             + "/openmldb.datasync.SyncTool/CreateSyncTask")).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"db\": \"demo\", \"name\": \"events\", \"mode\": 2,"
+        .POST(HttpRequest.BodyPublishers.ofString("{\"db\": \"demo\", \"name\": \"" + table + "\", \"mode\": 2,"
             + " \"start_ts\": 0, \"dest\": \"" + dest + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
     return new ObjectMapper().readTree(r.body());
   }
@@ -179,7 +186,7 @@ class KerberosDestinationTest {
     assertTrue(firstTicketEnd.isBefore(Instant.now().plusSeconds(TICKET_SECONDS + 5)),
         "the KDC's tickets live " + TICKET_SECONDS + " s, but this one until " + firstTicketEnd);
     String dest = hdfs.uri() + "/data/events";
-    JsonNode reply = create(node.serverPort(), dest);
+    JsonNode reply = create(node.serverPort(), "events", dest);
     assertEquals(0, reply.get("code").asInt(), reply.toString());
     // keep rows coming until well after the first ticket expired: each batch opens new NameNode connections
     while (Instant.now().isBefore(firstTicketEnd.plusSeconds(8))) {
@@ -234,7 +241,7 @@ class KerberosDestinationTest {
     }
     assertTrue(body[0].contains(hdfs.uri() + "/ refused this synctool"), body[0]);
     assertTrue(body[0].contains("hadoop.kerberos.principal and hadoop.kerberos.keytab"), body[0]);
-    JsonNode reply = create(serverPort, hdfs.uri() + "/data/refused");
+    JsonNode reply = create(serverPort, "refused", hdfs.uri() + "/data/refused");
     assertTrue(reply.get("code").asInt() != 0, reply.toString());
     String msg = reply.get("msg").asText();
     assertTrue(msg.contains("requires Kerberos") && msg.contains("hadoop.kerberos.keytab"), msg);
