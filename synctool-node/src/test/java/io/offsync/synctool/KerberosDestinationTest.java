@@ -118,7 +118,9 @@ class KerberosDestinationTest {
     p.setProperty("hadoop.kerberos.relogin_check", "2");
     p.setProperty("sync_task.roll_time", "1");
     p.setProperty("sync_task.roll_idle", "1");
-    node = SyncToolNode.start(SyncToolSettings.parse(p, null), ConfigFactory.load(), EngineTaskAdmin.engine());
+    // task creation checks the Kerberized destination; on a loaded machine that can outlast the 20 s default
+    node = SyncToolNode.start(SyncToolSettings.parse(p, null), ConfigFactory.parseString(
+        "pekko.http.server.request-timeout = 120 s").withFallback(ConfigFactory.load()), EngineTaskAdmin.engine());
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
         .build();
   }
@@ -148,7 +150,8 @@ class KerberosDestinationTest {
 
   JsonNode create(int serverPort, String table, String dest) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort
-            + "/openmldb.datasync.SyncTool/CreateSyncTask")).header("Content-Type", "application/json")
+            + "/openmldb.datasync.SyncTool/CreateSyncTask")).timeout(Duration.ofSeconds(150))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"db\": \"demo\", \"name\": \"" + table + "\", \"mode\": 2,"
             + " \"start_ts\": 0, \"dest\": \"" + dest + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
     return new ObjectMapper().readTree(r.body());
@@ -225,12 +228,13 @@ class KerberosDestinationTest {
         + "\nsync_task.progress_path=" + tmp.resolve("progress-no-keytab") + "\n");
     Path log = tmp.resolve("no-keytab.log");
     noKeytab = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-XX:TieredStopAtLevel=1", "-Dpekko.fail-mixed-versions=off", "-cp", System.getProperty("java.class.path"),
+        "-XX:TieredStopAtLevel=1", "-Dpekko.fail-mixed-versions=off", "-Dpekko.http.server.request-timeout=120s",
+        "-cp", System.getProperty("java.class.path"),
         SyncToolMain.class.getName(), props.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     String[] body = new String[1];
     try {
-      await(DEADLINE, () -> {
+      await(DEADLINE.multipliedBy(2), () -> { // a JVM of its own: starting it is slow on a loaded machine
         HttpResponse<String> r = ready(managementPort);
         body[0] = r.body();
         return r.statusCode() != 200 && r.body().contains("requires Kerberos");
