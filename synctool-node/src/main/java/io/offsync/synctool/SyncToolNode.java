@@ -13,10 +13,13 @@ import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
 import io.offsync.synctool.grpc.AdminGrpcService;
+import io.offsync.synctool.http.AdminAuth;
 import io.offsync.synctool.http.SyncToolMetrics;
 import io.offsync.synctool.http.OpenMldbRoutes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -26,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
@@ -37,7 +42,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
@@ -49,8 +57,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running synctool node: the actor system {@value SyncToolSettings#SYSTEM_NAME} with role {@code synctool}
  * joined to its cluster, the task engine, the admin server on {@code server.port} (OpenMLDB HTTP/JSON endpoints
- * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2 cleartext; Prometheus
- * {@code /metrics} there too), and Pekko
+ * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2, cleartext or TLS
+ * ({@code server.tls.*}); Prometheus {@code /metrics} there too; a bearer token when {@code server.auth.*} sets one,
+ * {@link AdminAuth}), and Pekko
  * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}. {@code /ready}
  * needs the node Up in the cluster, ZooKeeper connected, the journal answering and every destination file system
  * reachable ({@link FileSystemProbe}); when not, its body and one WARN per change name what fails.
@@ -102,6 +111,9 @@ public final class SyncToolNode implements AutoCloseable {
       log.warn("synctool.properties: {} configured a part of the original SyncTool that offsync does not have;"
           + " ignored", key);
     }
+    settings.checkAdminExposure();
+    AdminAuth auth = adminAuth(settings);
+    ConnectionContext https = adminHttps(settings);
     Configuration hadoopConf = hadoopConfiguration(settings);
     DestinationUser user;
     try {
@@ -144,12 +156,17 @@ public final class SyncToolNode implements AutoCloseable {
               settings.seedNodes(), () -> Cluster.get(sys).selfMember().status() == MemberStatus.up(), blocking)));
       AdminService admin = new AdminService(tasks, new ClusterMetadata(zk, settings.zookeeperRootPath()),
           hadoopConf, user, settings, blocking);
-      Route route = concat(new OpenMldbRoutes(admin).route(), new SyncToolMetrics(system, tasks).route(),
-          handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system)));
-      ServerBinding binding = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort())
-          .bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Route route = auth.protect(concat(new OpenMldbRoutes(admin).route(),
+          new SyncToolMetrics(system, tasks).route(),
+          handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system))));
+      ServerBuilder server = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort());
+      if (https != null) {
+        server = server.enableHttps((HttpsConnectionContext) https);
+      }
+      ServerBinding binding = server.bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       PekkoManagement.get(system).start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      log.info("synctool node up: admin (HTTP/JSON + gRPC) on {}, management on {}:{}, cluster {}:{}",
+      log.info("synctool node up: admin (HTTP/JSON + gRPC{}{}) on {}, management on {}:{}, cluster {}:{}",
+          https == null ? ", plain" : ", TLS", auth.enabled() ? ", bearer token" : ", no authentication",
           binding.localAddress(), settings.managementHost(), settings.managementPort(), settings.clusterHost(),
           settings.clusterPort());
       return new SyncToolNode(settings, system, zk, binding, settings.managementPort(), fsProbe, user);
@@ -174,6 +191,41 @@ public final class SyncToolNode implements AutoCloseable {
           ? e.getCause() : e;
       throw new IllegalStateException("synctool node did not start: " + cause.getMessage()
           + hint(cause), cause);
+    }
+  }
+
+  private static AdminAuth adminAuth(SyncToolSettings settings) {
+    SyncToolSettings.AdminSecurity sec = settings.adminSecurity();
+    if (sec.tokenFile() == null) {
+      return AdminAuth.open();
+    }
+    try {
+      return AdminAuth.fromFiles(sec.tokenFile(), sec.readTokenFile());
+    } catch (IllegalArgumentException e) {
+      throw new SyncToolSettings.SettingsException(e.getMessage());
+    }
+  }
+
+  /** The admin port's TLS context from server.tls.keystore, or null for plain HTTP. */
+  private static ConnectionContext adminHttps(SyncToolSettings settings) {
+    SyncToolSettings.AdminSecurity sec = settings.adminSecurity();
+    if (sec.keyStore() == null) {
+      return null;
+    }
+    char[] password = sec.keyStorePassword().toCharArray();
+    try (java.io.InputStream in = Files.newInputStream(sec.keyStore())) {
+      KeyStore ks = KeyStore.getInstance(sec.keyStore().toString().endsWith(".jks") ? "JKS"
+          : KeyStore.getDefaultType());
+      ks.load(in, password);
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, password);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+      return ConnectionContext.httpsServer(ctx);
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new SyncToolSettings.SettingsException("server.tls.keystore = " + sec.keyStore() + " cannot be opened ("
+          + e.getMessage() + "): check that it is a PKCS#12 or JKS key store and that"
+          + " server.tls.keystore_password is its password");
     }
   }
 

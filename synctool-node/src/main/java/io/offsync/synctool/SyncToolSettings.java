@@ -38,6 +38,7 @@ import java.util.TreeSet;
 public record SyncToolSettings(
     String serverHost,
     int serverPort,
+    AdminSecurity adminSecurity,
     String zookeeperCluster,
     String zookeeperRootPath,
     String zookeeperCert,
@@ -75,6 +76,17 @@ public record SyncToolSettings(
     }
   }
 
+  /**
+   * Security of the admin port ({@code server.tls.*}, {@code server.auth.*}).
+   *
+   * @param keyStore PKCS#12 (or .jks) key store of the admin port's TLS certificate; null = plain HTTP
+   * @param tokenFile file of the admin bearer token; null = no authentication
+   * @param readTokenFile file of the read-only bearer token; null = none
+   * @param insecure the operator allows an unauthenticated admin port on a non-loopback address
+   */
+  public record AdminSecurity(Path keyStore, String keyStorePassword, Path tokenFile, Path readTokenFile,
+      boolean insecure) {}
+
   /** Name of the actor system of every offsync node (collectors and synctools form one cluster). */
   public static final String SYSTEM_NAME = "offsync";
 
@@ -88,6 +100,11 @@ public record SyncToolSettings(
   static {
     DEFAULTS.put("server.host", "0.0.0.0");
     DEFAULTS.put("server.port", "8848");
+    DEFAULTS.put("server.tls.keystore", "");
+    DEFAULTS.put("server.tls.keystore_password", "");
+    DEFAULTS.put("server.auth.token_file", "");
+    DEFAULTS.put("server.auth.read_token_file", "");
+    DEFAULTS.put("server.auth.insecure", "false");
     DEFAULTS.put("zookeeper.cluster", null);
     DEFAULTS.put("zookeeper.root_path", null);
     DEFAULTS.put("zookeeper.cert", "");
@@ -175,6 +192,7 @@ public record SyncToolSettings(
     Props r = new Props(props);
     String serverHost = r.text("server.host");
     int serverPort = r.port("server.port");
+    AdminSecurity adminSecurity = adminSecurity(r);
     String zkCluster = r.text("zookeeper.cluster");
     String zkRoot = r.text("zookeeper.root_path");
     if (!zkRoot.startsWith("/") || (zkRoot.length() > 1 && zkRoot.endsWith("/"))) {
@@ -257,11 +275,49 @@ public record SyncToolSettings(
     if (!lease.equals("true") && !lease.equals("false")) {
       throw new SettingsException("sync_task.lease = '" + lease + "': expected true or false");
     }
-    return new SyncToolSettings(serverHost, serverPort, zkCluster, zkRoot, r.text("zookeeper.cert"),
+    return new SyncToolSettings(serverHost, serverPort, adminSecurity, zkCluster, zkRoot, r.text("zookeeper.cert"),
         hadoopConfDir, kerberos, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
         r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), tls, managementHost,
         managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
         lease.equals("true"), Set.copyOf(ignored), catalogType, catalogUri);
+  }
+
+  private static AdminSecurity adminSecurity(Props r) {
+    String keyStore = r.text("server.tls.keystore");
+    if (!keyStore.isEmpty() && !Files.isRegularFile(Path.of(keyStore))) {
+      throw new SettingsException("server.tls.keystore = '" + keyStore + "' is not a file: point it at the PKCS#12"
+          + " key store of the admin port's certificate, or leave it empty for plain HTTP");
+    }
+    String token = r.text("server.auth.token_file");
+    String readToken = r.text("server.auth.read_token_file");
+    if (token.isEmpty() && !readToken.isEmpty()) {
+      throw new SettingsException("server.auth.read_token_file needs server.auth.token_file (the admin token)");
+    }
+    String insecure = r.text("server.auth.insecure").toLowerCase(Locale.ROOT);
+    if (!insecure.equals("true") && !insecure.equals("false")) {
+      throw new SettingsException("server.auth.insecure = '" + insecure + "': expected true or false");
+    }
+    return new AdminSecurity(keyStore.isEmpty() ? null : Path.of(keyStore).toAbsolutePath(),
+        r.text("server.tls.keystore_password"), token.isEmpty() ? null : Path.of(token).toAbsolutePath(),
+        readToken.isEmpty() ? null : Path.of(readToken).toAbsolutePath(), insecure.equals("true"));
+  }
+
+  /**
+   * Refuses an admin port that anyone on the network could use: no {@code server.auth.token_file} on a
+   * {@code server.host} that is not a loopback address, unless {@code server.auth.insecure=true} says so.
+   */
+  public void checkAdminExposure() {
+    if (adminSecurity.tokenFile() != null || adminSecurity.insecure() || isLoopback(serverHost)) {
+      return;
+    }
+    throw new SettingsException("server.host = " + serverHost + " would let anyone who reaches port " + serverPort
+        + " create and delete sync tasks: set server.auth.token_file (a bearer token the helper passes with"
+        + " --token-file), bind server.host to 127.0.0.1, or set server.auth.insecure=true to allow it"
+        + " explicitly (e.g. for OpenMLDB's synctool_helper.py, which sends no credentials)");
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   private static Kerberos kerberos(Props r) {

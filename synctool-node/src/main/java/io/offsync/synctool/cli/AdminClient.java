@@ -1,17 +1,31 @@
 package io.offsync.synctool.cli;
 
 import com.typesafe.config.ConfigFactory;
+import io.grpc.CallCredentials;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.offsync.protocol.admin.SyncToolAdminClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.grpc.GrpcServiceException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A gRPC connection from the helper CLI to a synctool node. Every call waits at most {@code timeout}; failures
@@ -38,7 +52,19 @@ final class AdminClient implements AutoCloseable {
   private final ActorSystem system;
   private final SyncToolAdminClient client;
 
+  /**
+   * How to reach the server: TLS when {@code tls} (trusting {@code caFile}, a PEM certificate or CA, else the JVM's
+   * trusted CAs), with the bearer token of {@code tokenFile} when set.
+   */
+  record Access(boolean tls, Path caFile, Path tokenFile) {
+    static final Access PLAIN = new Access(false, null, null);
+  }
+
   AdminClient(String server, Duration timeout) {
+    this(server, timeout, Access.PLAIN);
+  }
+
+  AdminClient(String server, Duration timeout, Access access) {
     this.server = server;
     this.timeout = timeout;
     int colon = server.lastIndexOf(':');
@@ -60,8 +86,64 @@ final class AdminClient implements AutoCloseable {
             + "pekko.fail-mixed-versions = off\n"
             + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n")
         .withFallback(ConfigFactory.load()));
-    this.client = SyncToolAdminClient.create(GrpcClientSettings.connectToServiceAt(host, port, system)
-        .withTls(false).withDeadline(timeout), system);
+    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(host, port, system)
+        .withTls(access.tls() || access.caFile() != null).withDeadline(timeout);
+    if (access.caFile() != null) {
+      settings = settings.withTrustManager(trustManager(access.caFile()));
+    }
+    if (access.tokenFile() != null) {
+      settings = settings.withCallCredentials(new BearerToken(readToken(access.tokenFile())));
+    }
+    this.client = SyncToolAdminClient.create(settings, system);
+  }
+
+  private static String readToken(Path file) {
+    try {
+      String token = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("").trim();
+      if (token.isEmpty()) {
+        throw new CliError(2, "--token-file " + file + " is empty");
+      }
+      return token;
+    } catch (IOException e) {
+      throw new CliError(2, "cannot read --token-file " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static TrustManager trustManager(Path caFile) {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new CliError(2, "--cacert " + caFile + " holds no PEM certificate");
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      return tmf.getTrustManagers()[0];
+    } catch (IOException | GeneralSecurityException e) {
+      throw new CliError(2, "cannot read --cacert " + caFile + ": " + e.getMessage());
+    }
+  }
+
+  /** Adds {@code authorization: Bearer <token>} to every call. */
+  private static final class BearerToken extends CallCredentials {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final String token;
+
+    BearerToken(String token) {
+      this.token = token;
+    }
+
+    @Override
+    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+      Metadata headers = new Metadata();
+      headers.put(AUTHORIZATION, "Bearer " + token);
+      applier.apply(headers);
+    }
   }
 
   SyncToolAdminClient api() {

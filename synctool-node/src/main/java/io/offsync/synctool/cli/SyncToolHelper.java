@@ -65,6 +65,24 @@ public final class SyncToolHelper {
       description = "seconds to wait for an answer (default: ${DEFAULT-VALUE})")
   int timeoutSeconds;
 
+  @Option(names = "--token-file", scope = ScopeType.INHERIT, defaultValue = "${env:OFFSYNC_TOKEN_FILE}",
+      description = "file holding the synctool's bearer token (server.auth.token_file, or its read-only"
+          + " server.auth.read_token_file); default: $OFFSYNC_TOKEN_FILE")
+  Path tokenFile;
+
+  @Option(names = "--cacert", scope = ScopeType.INHERIT, defaultValue = "${env:OFFSYNC_CACERT}",
+      description = "PEM certificate (or its CA) of a synctool whose admin port has TLS (server.tls.keystore);"
+          + " implies --tls; default: $OFFSYNC_CACERT")
+  Path caFile;
+
+  @Option(names = "--tls", scope = ScopeType.INHERIT,
+      description = "connect with TLS, trusting the JVM's CAs (or --cacert)")
+  boolean tls;
+
+  AdminClient.Access access() {
+    return new AdminClient.Access(tls, caFile, tokenFile);
+  }
+
   public static void main(String[] args) {
     quietLogging();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -108,7 +126,7 @@ public final class SyncToolHelper {
     }
 
     AdminClient connect() {
-      return new AdminClient(parent.server, Duration.ofSeconds(parent.timeoutSeconds));
+      return new AdminClient(parent.server, Duration.ofSeconds(parent.timeoutSeconds), parent.access());
     }
 
     TableRef table(String dbTable) {
@@ -285,7 +303,8 @@ public final class SyncToolHelper {
             + " (give the file with -f)");
       }
       Map<String, String> shown = new TreeMap<>();
-      props.stringPropertyNames().forEach(k -> shown.put(k, props.getProperty(k)));
+      props.stringPropertyNames().forEach(k -> shown.put(k, k.endsWith("password") && !props.getProperty(k)
+          .isEmpty() ? "***" : props.getProperty(k)));
       out.println(pyDict(shown));
       SyncToolSettings settings = null;
       try {
@@ -306,7 +325,7 @@ public final class SyncToolHelper {
       boolean serverGiven = spec.commandLine().getParseResult().hasMatchedOption("-s");
       String target = serverGiven || settings == null ? parent.server : settings.advertisedEndpoint();
       out.println("synctool at " + target + ":");
-      try (AdminClient c = new AdminClient(target, Duration.ofSeconds(parent.timeoutSeconds))) {
+      try (AdminClient c = new AdminClient(target, Duration.ofSeconds(parent.timeoutSeconds), parent.access())) {
         List<SubtaskStatus> all = c.call(c.api().status(StatusRequest.getDefaultInstance())).getSubtaskList();
         Map<String, Long> byState = all.stream().collect(Collectors.groupingBy(SubtaskStatus::getState,
             TreeMap::new, Collectors.counting()));
