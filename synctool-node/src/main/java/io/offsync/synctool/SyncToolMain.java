@@ -29,6 +29,7 @@ public final class SyncToolMain {
     SyncToolSettings settings;
     try {
       settings = SyncToolSettings.load(file);
+      settings.checkAdminExposure();
     } catch (SyncToolSettings.SettingsException e) {
       System.err.println("synctool: " + e.getMessage());
       System.exit(2);

@@ -49,9 +49,17 @@ class SyncToolMainTest {
   }
 
   @Test
+  void anOpenAdminPortOffLoopbackExitsWith2NamingTheKeys() throws Exception {
+    Exit e = run("zookeeper.cluster=127.0.0.1:1\nzookeeper.root_path=/openmldb\nserver.host=0.0.0.0\n");
+    assertEquals(2, e.code(), e.stderr());
+    assertTrue(e.stderr().contains("server.auth.token_file") && e.stderr().contains("server.auth.insecure"),
+        e.stderr());
+  }
+
+  @Test
   void anUnreachableZooKeeperExitsWith1NamingIt() throws Exception {
     String zk = "127.0.0.1:" + freePort();
-    Exit e = run("zookeeper.cluster=" + zk + "\nzookeeper.root_path=/openmldb\nrequest.timeout=1\n"
+    Exit e = run("zookeeper.cluster=" + zk + "\nzookeeper.root_path=/openmldb\nrequest.timeout=1\nserver.host=127.0.0.1\n"
         + "server.port=" + freePort() + "\ncluster.port=" + freePort() + "\nmanagement.port=" + freePort()
         + "\nsync_task.progress_path=" + dir.resolve("progress") + "\n");
     assertEquals(1, e.code(), e.stderr());
