@@ -52,7 +52,8 @@ import java.util.Optional;
  * compared. A window rather than the first put not held, because a put inside the overlap can be missing from the
  * checkpoint although later ones are in it: a later delete or an overwrite of the same key and ts (also inside the
  * overlap) removed it, TTL garbage collection dropped it, or concurrent writers appended their entries to the binlog
- * in another order than they counted the offset. While the overlap is open, positions are
+ * in another order than they counted the offset. A mode-0 read also closes it with its last entry, so that its end
+ * position is a plain binlog position. While the overlap is open, positions are
  * {@link BinlogPosition}s naming the snapshot ({@link BinlogPosition#overlap()}); a read resumed there reopens that
  * checkpoint (gone: {@link SnapshotChangedException}) and continues exactly.
  *
@@ -321,9 +322,16 @@ public final class PartitionReader implements AutoCloseable {
     }
     Tablet.LogEntry entry = e.entry();
     nextLogIndex = entry.getLogIndex() + 1;
-    if (entry.getMethodType() == Tablet.MethodType.kDelete) {
-      return skipped();
+    PartitionRead read = entry.getMethodType() == Tablet.MethodType.kDelete ? skipped() : put(entry);
+    if (nextLogIndex > endLogIndex && overlap != null) {
+      closeOverlap(); // mode 0 read its last entry: its end position is a plain one, nothing more is compared
+      position = binlogPosition();
+      read = read instanceof PartitionRead.Row r ? new PartitionRead.Row(r.row(), position) : skipped();
     }
+    return read;
+  }
+
+  private PartitionRead put(Tablet.LogEntry entry) throws IOException {
     if (overlapCheck == null && mode == 1 && Long.compareUnsigned(entry.getTs(), startTs) < 0) {
       return skipped();
     }
