@@ -316,8 +316,7 @@ public final class PartitionReader implements AutoCloseable {
     if (nextLogIndex > endLogIndex) {
       return end();
     }
-    BinlogRead read = binlog.next();
-    if (!(read instanceof BinlogRead.Entry e)) {
+    if (!(binlog.next() instanceof BinlogRead.Entry e)) {
       return new PartitionRead.CaughtUp(position);
     }
     Tablet.LogEntry entry = e.entry();
