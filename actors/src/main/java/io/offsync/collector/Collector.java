@@ -383,7 +383,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     partition.streams.put(p.streamId(), new Open(open.subtaskId(), p.result().snapshotDir(),
         p.result().binlogNeededFrom(), materialized.first()));
     registry.streamOpened(stats);
-    releaseUnneeded(key, partition);
+    releaseUnneeded(key, partition, null);
     open.replyTo().tell(StatusReply.success(materialized.second()));
     return this;
   }
@@ -422,7 +422,9 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
       }
     } else if (r.upTo() instanceof BinlogPosition b) {
       partition.streams.replaceAll((id, o) -> o.subtaskId().equals(r.subtaskId()) ? o.releasedUpTo(b) : o);
-      releaseUnneeded(key, partition);
+      // inside an overlap the subtask resumes against that checkpoint, whether or not a stream of it is open now
+      releaseUnneeded(key, partition, b.inOverlap() ? partition.links.dir().resolve(
+          PartitionLinks.snapshotDirName(b.overlap().manifestName(), b.overlap().manifestOffset())) : null);
     }
     return this;
   }
@@ -483,9 +485,16 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     }
   }
 
-  /** Removes snapshots and binlog files that no open stream of the partition can still need. */
-  private void releaseUnneeded(String key, Partition partition) {
+  /**
+   * Removes snapshots and binlog files that no open stream of the partition can still need.
+   *
+   * @param alsoKeep a linked snapshot directory to keep as well, or null
+   */
+  private void releaseUnneeded(String key, Partition partition, Path alsoKeep) {
     List<Path> keep = new ArrayList<>();
+    if (alsoKeep != null) {
+      keep.add(alsoKeep);
+    }
     long binlogFloor = Long.MAX_VALUE;
     for (Open o : partition.streams.values()) {
       if (o.snapshotDir() != null) {
