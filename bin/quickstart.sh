@@ -5,10 +5,11 @@
 #
 # Builds offsync (first run only), starts an embedded ZooKeeper, generates a demo OpenMLDB disk table
 # (demo_db.demo_table, 4 partitions: RocksDB snapshot + binlog in the tablet's on-disk layout), starts one
-# synctool and one data_collector through bin/start.sh, creates a mode-2 (full + continuous) sync task into
-# run/quickstart/out, shows the rows arriving, appends rows to the demo binlog and shows them arrive too, then
-# prints where the files are and how to read them. Then it keeps running until Ctrl-C (or --duration S seconds;
-# --no-wait = stop at once) and stops everything cleanly.
+# synctool and one data_collector (bin/synctool, bin/data_collector), creates a mode-2 (full + continuous) sync
+# task into run/quickstart/out, shows the rows arriving, appends rows to the demo binlog and shows them arrive
+# too, then prints where the files are and how to read them. Then it keeps running until Ctrl-C (or --duration S
+# seconds; --no-wait = stop at once) and stops everything cleanly. Deleting the task meanwhile (from another
+# terminal) does not stop it: it says so and keeps running.
 #
 #   --rows N        rows of the demo table (default 200000; 10% of them in the binlog after the snapshot)
 #   --append N      rows appended to the binlog while the task runs (default 20000)
@@ -26,7 +27,7 @@ home="$offsync_home"
 
 rows=200000; append=20000; overlap=500; duration=-1; timeout=600
 port_base="${OFFSYNC_QUICKSTART_PORT_BASE:-18800}"
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -54,8 +55,8 @@ export OFFSYNC_JAVA_OPTS="${OFFSYNC_JAVA_OPTS:--Xmx512m}"
 # ---- clean up a previous run ------------------------------------------------------------------------------
 stop_all() {
   [ -d "$run" ] || return 0
-  [ -f "$run/collector/conf/data_collector.flags" ] && "$home/bin/start.sh" -c "$run/collector/conf" stop data_collector || true
-  [ -f "$run/synctool/conf/synctool.properties" ] && "$home/bin/start.sh" -c "$run/synctool/conf" stop synctool || true
+  [ -f "$run/collector/conf/data_collector.flags" ] && "$home/bin/data_collector" -c "$run/collector/conf" stop || true
+  [ -f "$run/synctool/conf/synctool.properties" ] && "$home/bin/synctool" -c "$run/synctool/conf" stop || true
   local pid
   if [ -f "$run/zookeeper/zookeeper.pid" ]; then
     pid="$(cat "$run/zookeeper/zookeeper.pid")"
@@ -126,6 +127,8 @@ zookeeper.cluster=127.0.0.1:$zk_port
 zookeeper.root_path=/openmldb
 sync_task.progress_path=$run/synctool/progress
 sync_task.check_period=5
+# read by OpenMLDB's synctool_helper.py tool-status; no effect (the original's unused Flink cache)
+data.cache_path=
 cluster.host=127.0.0.1
 cluster.port=$st_cluster
 management.port=$st_mgmt
@@ -144,24 +147,43 @@ cat >"$run/collector/conf/data_collector.flags" <<EOF
 EOF
 
 # ---- processes --------------------------------------------------------------------------------------------
-say "Starting the synctool: bin/start.sh -c run/quickstart/synctool/conf start synctool"
-"$home/bin/start.sh" -c "$run/synctool/conf" start synctool
-say "Starting the data_collector: bin/start.sh -c run/quickstart/collector/conf start data_collector"
-"$home/bin/start.sh" -c "$run/collector/conf" start data_collector
+say "Starting the synctool: bin/synctool -c run/quickstart/synctool/conf start"
+"$home/bin/synctool" -c "$run/synctool/conf" start
+say "Starting the data_collector: bin/data_collector -c run/quickstart/collector/conf start"
+"$home/bin/data_collector" -c "$run/collector/conf" start
 
 helper() { "$home/bin/synctool-helper" -s "127.0.0.1:$st_port" "$@"; }
 
 say "Creating a mode-2 sync task (full, then continuous): synctool-helper create -t $table -m 2 -d file://$out"
 helper create -t "$table" -m 2 -d "file://$out" --roll-time 10 --roll-idle 2
 
-# committed rows and subtask states, from the OpenMLDB JSON endpoint (count = rows committed per subtask)
+# committed rows and subtask states, from the OpenMLDB JSON endpoint (count = rows committed per subtask).
+# Never fails: no answer or no task (deleted from another terminal) leaves committed=0 and states empty.
 progress() {
   local json
   json="$(curl -sf -m 5 -X POST -H 'Content-Type: application/json' -d '{}' \
     "http://127.0.0.1:$st_port/openmldb.datasync.SyncTool/TaskStatus" || true)"
-  committed="$(grep -o '"count": *"\{0,1\}[0-9]*' <<<"$json" | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')"
-  states="$(grep -o '"status": *"[A-Z]*"' <<<"$json" | grep -o '[A-Z]*' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+  committed="$({ grep -o '"count": *"\{0,1\}[0-9]*' <<<"$json" || true; } | { grep -o '[0-9]*$' || true; } \
+    | awk '{s+=$1} END {print s+0}')"
+  states="$({ grep -o '"status": *"[A-Z]*"' <<<"$json" || true; } | { grep -o '[A-Z]*' || true; } | sort | uniq -c \
+    | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   files="$(find "$out" -maxdepth 1 -name 'part-*' | wc -l)"
+}
+# one line of the keep-running loop; says once when the task is gone (deleted) and once when one is back
+task_gone=0
+keep_running_line() {
+  progress
+  if [ -z "$states" ]; then
+    if [ "$task_gone" = 0 ]; then
+      task_gone=1
+      echo "  no sync task any more (deleted?). offsync keeps running; committed files stay in $out."
+      echo "  create it again: bin/synctool-helper -s 127.0.0.1:$st_port create -t $table -m 2 -d file://$out"
+    fi
+    printf '  no sync task, %s files\n' "$files"
+    return 0
+  fi
+  if [ "$task_gone" = 1 ]; then echo "  a sync task is back"; task_gone=0; fi
+  printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"
 }
 wait_rows() { # wait until $1 rows are committed, printing a progress line every 2 s
   local want="$1" start=$SECONDS last=-1
@@ -213,9 +235,9 @@ EOF
 finished=1
 if [ "$duration" -lt 0 ]; then
   say "offsync keeps syncing (mode 2). Press Ctrl-C to stop everything."
-  while true; do sleep 10; progress; printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"; done
+  while true; do sleep 10; keep_running_line; done
 elif [ "$duration" -gt 0 ]; then
   say "offsync keeps syncing for $duration s"
   end=$((SECONDS + duration))
-  while [ $SECONDS -lt $end ]; do sleep 5; progress; printf '  committed %s rows, %s files, subtasks: %s\n' "$committed" "$files" "$states"; done
+  while [ $SECONDS -lt $end ]; do sleep 5; keep_running_line; done
 fi

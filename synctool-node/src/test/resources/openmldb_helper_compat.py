@@ -9,8 +9,11 @@ usage: openmldb_helper_compat.py parse                        < status.json
        openmldb_helper_compat.py status HOST:PORT
        openmldb_helper_compat.py create HOST:PORT DB TABLE MODE TS DEST
        openmldb_helper_compat.py delete HOST:PORT DB TABLE
+       openmldb_helper_compat.py tool-status CONF
 """
+import configparser
 import json
+import os
 import sys
 import urllib.request
 from datetime import datetime
@@ -69,6 +72,23 @@ def show_status(text):
                 print("failed part: %s" % entry)
 
 
+def tool_status(config_path):
+    """As the helper's tool-status: the properties through configparser under a dummy section, the four keys it
+    reads (a missing one is a KeyError), then every file under sync_task.progress_path."""
+    parser = configparser.ConfigParser()
+    with open(config_path, "r") as f:
+        parser.read_string("[dummy_section]\n" + f.read())
+    cfgs = dict(parser.items("dummy_section"))
+    print(cfgs)
+    print("server", cfgs["server.host"] + ":" + cfgs["server.port"])
+    progress_root = cfgs["sync_task.progress_path"]
+    print("data cache path", repr(cfgs["data.cache_path"]))
+    print("sync task progress in sync tool fs")
+    for dirpath, dirnames, filenames in os.walk(progress_root):
+        for filename in filenames:
+            print(os.path.join(dirpath, filename))
+
+
 def main(argv):
     verb = argv[1]
     if verb == "parse":
@@ -82,6 +102,8 @@ def main(argv):
         print(call(argv[2], "CreateSyncTask", "POST", body))
     elif verb == "delete":
         print(call(argv[2], "DeleteSyncTask", "POST", {"db": argv[3], "name": argv[4]}))
+    elif verb == "tool-status":
+        tool_status(argv[2])
     else:
         raise SystemExit("unknown verb " + verb)
 

@@ -375,7 +375,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         partition.links.tabletDir().resolve("binlog"), open.from());
     ActorRef<Command> self = getContext().getSelf();
     var materialized = PartitionStream.source(p.result().reader(), p.result().description(), stats,
-            settings.tailPollInterval(), blocking, getContext().getSystem(),
+            settings.tailPollInterval(), settings.heartbeatInterval(), blocking, getContext().getSystem(),
             () -> self.tell(new StreamClosed(key, p.streamId())))
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(StreamRefs.sourceRef(), Keep.both())

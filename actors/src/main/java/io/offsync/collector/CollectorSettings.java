@@ -14,6 +14,7 @@ import java.util.List;
  * @param hddRoots {@code hdd_root_path} entries: roots of HDD tables on this machine
  * @param ssdRoots {@code ssd_root_path} entries: roots of SSD tables on this machine
  * @param tailPollInterval delay before reading again once a stream has caught up with the binlog
+ * @param heartbeatInterval a caught-up stream sends a heartbeat pack when nothing went out for this long
  * @param linkRetention how long a partition's links outlive its last stream
  * @param verifyCrc CRC-check binlog records
  * @param overlapWindow puts in a row not found in a snapshot's checkpoint that close its overlap with the binlog
@@ -26,6 +27,7 @@ public record CollectorSettings(
     List<Path> hddRoots,
     List<Path> ssdRoots,
     Duration tailPollInterval,
+    Duration heartbeatInterval,
     Duration linkRetention,
     boolean verifyCrc,
     int overlapWindow,
@@ -58,6 +60,7 @@ public record CollectorSettings(
         roots(c.getString("hdd-root-path")),
         roots(c.getString("ssd-root-path")),
         c.getDuration("tail-poll-interval"),
+        c.getDuration("heartbeat-interval"),
         c.getDuration("link-retention"),
         c.getBoolean("verify-crc"),
         c.getInt("overlap-window"),
@@ -74,13 +77,13 @@ public record CollectorSettings(
   }
 
   public CollectorSettings withLinker(HardLinker newLinker) {
-    return new CollectorSettings(datadir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, linkRetention,
-        verifyCrc, overlapWindow, newLinker);
+    return new CollectorSettings(datadir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, heartbeatInterval,
+        linkRetention, verifyCrc, overlapWindow, newLinker);
   }
 
   public CollectorSettings withDatadir(Path dir) {
-    return new CollectorSettings(dir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, linkRetention,
-        verifyCrc, overlapWindow, linker);
+    return new CollectorSettings(dir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, heartbeatInterval,
+        linkRetention, verifyCrc, overlapWindow, linker);
   }
 
   /**

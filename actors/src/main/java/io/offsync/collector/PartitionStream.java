@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
@@ -17,7 +18,8 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The source of one collector stream: a {@link PackReader} pulled on demand, each pull one blocking read on the
  * collector's blocking dispatcher. Caught up with the binlog, it reads again after the tail poll interval
- * (timer, no thread held). It completes when the reader reaches mode 0's end and fails with a message naming the
+ * (timer, no thread held), and sends a {@link RowPack#heartbeat()} whenever nothing went out for the heartbeat
+ * interval, so the consumer sees the stream alive while the partition is quiet. It completes when the reader reaches mode 0's end and fails with a message naming the
  * partition and the problem (corrupt record with file and offset, I/O error). The reader is closed, and {@code
  * onClose} runs, however the stream ends (completion, failure, cancellation).
  */
@@ -30,12 +32,14 @@ final class PartitionStream {
       String description,
       StreamStats stats,
       Duration pollInterval,
+      Duration heartbeatInterval,
       Executor blocking,
       ClassicActorSystemProvider system,
       Runnable onClose) {
+    Tail tail = new Tail(pollInterval, heartbeatInterval.toNanos(), new AtomicLong(System.nanoTime()));
     return Source.unfoldResourceAsync(
         () -> CompletableFuture.completedFuture(reader),
-        r -> read(r, description, stats, pollInterval, blocking, system),
+        r -> read(r, description, stats, tail, blocking, system),
         r -> CompletableFuture.supplyAsync(() -> {
           try {
             r.close();
@@ -48,11 +52,14 @@ final class PartitionStream {
         }, blocking));
   }
 
+  /** Tail polling: the poll delay, the heartbeat interval and when the last element went out. */
+  private record Tail(Duration pollInterval, long heartbeatNanos, AtomicLong lastSent) {}
+
   private static CompletionStage<Optional<RowPack>> read(
       PackReader reader,
       String description,
       StreamStats stats,
-      Duration pollInterval,
+      Tail tail,
       Executor blocking,
       ClassicActorSystemProvider system) {
     return CompletableFuture.supplyAsync(() -> {
@@ -64,13 +71,19 @@ final class PartitionStream {
     }, blocking).thenCompose(step -> {
       if (step instanceof PackReader.Step.Pack p) {
         stats.sent(p.rows(), p.pack().data().length, p.pack().next());
+        tail.lastSent().set(System.nanoTime());
         return CompletableFuture.completedFuture(Optional.of(p.pack()));
       }
       if (step instanceof PackReader.Step.End) {
         return CompletableFuture.completedFuture(Optional.empty());
       }
-      return Patterns.after(pollInterval, system,
-          () -> read(reader, description, stats, pollInterval, blocking, system));
+      long now = System.nanoTime();
+      if (now - tail.lastSent().get() >= tail.heartbeatNanos()) {
+        tail.lastSent().set(now);
+        return CompletableFuture.completedFuture(Optional.of(RowPack.heartbeat()));
+      }
+      return Patterns.after(tail.pollInterval(), system,
+          () -> read(reader, description, stats, tail, blocking, system));
     });
   }
 

@@ -21,6 +21,9 @@ import io.offsync.serialization.CborSerializable;
  *       {@code next} is then the first {@code BinlogPosition}.
  *   <li>A pack with empty data and a position only moves the position (filtered rows, deletes, the snapshot to
  *       binlog hand-over when the snapshot is empty).
+ *   <li>A pack with empty data and no position is a {@linkplain #heartbeat() heartbeat}: the stream is caught up
+ *       and alive (sent every {@code heartbeat-interval} while nothing else goes out, like the original's
+ *       {@code SendData} with {@code count == 0}). It carries nothing to frame or commit.
  * </ul>
  *
  * @param data the bytes
@@ -28,6 +31,17 @@ import io.offsync.serialization.CborSerializable;
  *     everything up to here is committed), or {@code null} when the pack ends inside a row
  */
 public record RowPack(byte[] data, Position next) implements CborSerializable {
+
+  private static final byte[] NO_DATA = new byte[0];
+
+  /** The collector's "caught up and alive" signal. */
+  public static RowPack heartbeat() {
+    return new RowPack(NO_DATA, null);
+  }
+
+  public boolean isHeartbeat() {
+    return data.length == 0 && next == null;
+  }
 
   @Override
   public String toString() {

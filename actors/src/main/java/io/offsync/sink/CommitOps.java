@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -20,10 +21,14 @@ import org.apache.hadoop.security.AccessControlException;
 /**
  * The file-system steps of the exactly-once commit protocol, each safe to repeat after a crash at any point.
  *
- * <p>{@link #commit} moves a durable tmp file to its final name. It decides from what it finds: only the tmp
- * file = rename it; only the final file = a previous attempt already renamed it; both = the rename happened and
- * a leftover tmp copy remains, which is deleted; neither = the file is lost, which is reported as an error
- * naming both paths (it never happens while the journal and the file system agree).
+ * <p>{@link #commit} moves a durable tmp file to its final name. It decides from what it finds under the final
+ * name, never from the tmp file alone: no final file and the tmp file there = rename it (a CSV file's sidecar
+ * record is written first); a final file carrying this attempt's record (its mark, the same as in the tmp name)
+ * = an earlier attempt of this very commit renamed it; a final file of another attempt, or without a record and
+ * of another length = {@link FinalNameTakenException}, naming both files: the destination holds a commit the
+ * journal does not know (a journal that lost its last events), and the caller decides whether to adopt it. It is
+ * never confirmed over and nothing is deleted. Neither file = the file is lost, reported as an error naming both
+ * paths (it never happens while the journal and the file system agree).
  */
 public final class CommitOps {
 
@@ -31,10 +36,8 @@ public final class CommitOps {
   public enum Outcome {
     /** The tmp file was renamed to its final name now. */
     RENAMED,
-    /** The final file was already there and the tmp file gone: an earlier attempt finished the rename. */
-    ALREADY_COMMITTED,
-    /** The final file was there and a tmp file still too: the tmp file was deleted. */
-    REMOVED_LEFTOVER_TMP
+    /** The final file is this attempt's: an earlier try of the same commit finished the rename. */
+    ALREADY_COMMITTED
   }
 
   private CommitOps() {}
@@ -43,30 +46,42 @@ public final class CommitOps {
   public static Outcome commit(FileSystem fs, RolledFile file) throws IOException {
     Path tmp = file.tmp();
     Path fin = file.finalPath();
-    boolean finalExists = fs.exists(fin);
+    Optional<CommittedFile> there = CommittedFile.read(fs, fin);
     boolean tmpExists = fs.exists(tmp);
-    if (finalExists && !tmpExists) {
-      return Outcome.ALREADY_COMMITTED;
-    }
-    if (finalExists) {
-      if (!fs.delete(tmp, false) && fs.exists(tmp)) {
-        throw new IOException("file " + file.seq() + " is committed at " + fin + " but its leftover tmp file "
-            + tmp + " could not be deleted");
+    if (there.isPresent()) {
+      if (isOf(there.get(), file)) {
+        return Outcome.ALREADY_COMMITTED;
       }
-      return Outcome.REMOVED_LEFTOVER_TMP;
+      throw new FinalNameTakenException(file, there.get(), tmpExists);
     }
     if (!tmpExists) {
       throw new IOException("file " + file.seq() + " is lost: neither its tmp file " + tmp + " nor its final file "
           + fin + " exists; something outside offsync removed it, so the rows it held must be synced again");
     }
+    if (CommittedFile.isCsv(fin)) {
+      CommittedFile.writeSidecar(fs, fin, file.record());
+    }
     if (fs.rename(tmp, fin)) {
       return Outcome.RENAMED;
     }
-    if (fs.exists(fin) && !fs.exists(tmp)) {
-      return Outcome.ALREADY_COMMITTED;
+    Optional<CommittedFile> after = CommittedFile.read(fs, fin);
+    if (after.isPresent() && !fs.exists(tmp)) {
+      if (isOf(after.get(), file)) {
+        return Outcome.ALREADY_COMMITTED;
+      }
+      throw new FinalNameTakenException(file, after.get(), false);
     }
     throw new IOException("renaming " + tmp + " to " + fin + " failed (is " + fin.getParent() + " still a writable"
         + " directory?)");
+  }
+
+  /**
+   * Whether final file {@code f} is {@code file} renamed: it carries the same attempt mark, or, for a file without
+   * a record (written before offsync recorded them), has the same length.
+   */
+  static boolean isOf(CommittedFile f, RolledFile file) {
+    CommitRecord r = f.record();
+    return r == null ? f.length() == file.bytes() : r.seq() == file.seq() && r.attempt().equals(file.attempt());
   }
 
   /**

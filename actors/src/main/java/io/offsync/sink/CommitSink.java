@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * comes due in the middle of a row or after a pack without a position waits for the next pack with one.
  *
  * <p>On roll the file is flushed, hsynced and closed, and only then emitted as a {@link RolledFile} whose
- * {@code next} is the position after its last row. Sequence numbers start at {@code firstSeq} and go up by one
- * per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
+ * {@code next} is the position after its last row, and whose {@link CommitRecord} (owner, seq, attempt, first and
+ * next position, rows) is in the file itself (Parquet footer) or goes beside it at commit (CSV sidecar). Sequence
+ * numbers start at {@code firstSeq} and go up by one per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
  * FileCommitted. While an emitted file waits for downstream demand, no further packs are pulled.
  *
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
@@ -96,8 +97,18 @@ public final class CommitSink {
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
       TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls) {
+    return flow(fs, dest, tid, pid, schema, format, roll, firstSeq, from, calls, "");
+  }
+
+  /**
+   * The sink of partition (tid, pid) as a flow that emits each finished part file, every file-system call
+   * bounded by {@code calls}, each file's {@link CommitRecord} naming {@code owner} (the subtask's id).
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
+      TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls,
+      String owner) {
     return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq, from,
-            calls))
+            calls, owner))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
         .async();
@@ -117,9 +128,10 @@ public final class CommitSink {
     private final long firstSeq;
     private final Position from;
     private final IoTimeout calls;
+    private final String owner;
 
     Stage(FileSystem fs, Path dest, int tid, int pid, TableSchema schema, OutputFormat format, RollPolicy roll,
-        long firstSeq, Position from, IoTimeout calls) {
+        long firstSeq, Position from, IoTimeout calls, String owner) {
       this.fs = fs;
       this.dest = dest;
       this.tid = tid;
@@ -130,6 +142,7 @@ public final class CommitSink {
       this.firstSeq = firstSeq;
       this.from = from;
       this.calls = calls;
+      this.owner = owner;
     }
 
     @Override
@@ -157,6 +170,8 @@ public final class CommitSink {
       private long nextSeq = firstSeq;
       /** The latest position known: the start, then each pack's {@code next}; its kind tells the phase. */
       private Position lastPosition = from;
+      /** Where the next file starts: the stream's start, then the end of the file before. */
+      private Position fileFrom = from;
       private PartWriter writer;
       private long writerSeq;
       /** Whether every row written so far ends at {@code framer.lastComplete()}. */
@@ -303,16 +318,19 @@ public final class CommitSink {
         cancelTimer(AGE);
         cancelTimer(IDLE);
         long rows = w.rows();
+        Position next = framer.lastComplete();
+        CommitRecord record = new CommitRecord(owner, tid, pid, writerSeq, attempt, fileFrom, next, rows);
         long bytes;
         try {
-          bytes = bounded("closing", w::close);
+          bytes = bounded("closing", () -> w.close(record));
         } catch (IOException | RuntimeException e) {
           discard(w);
           throw e;
         }
         RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt),
-            FileNames.finalPath(dest, tid, pid, writerSeq, format), framer.lastComplete(), rows, bytes);
+            FileNames.finalPath(dest, tid, pid, writerSeq, format), next, rows, bytes, record);
         nextSeq = writerSeq + 1;
+        fileFrom = next;
         ready.add(file);
         if (log.isDebugEnabled()) {
           log.debug("tid {} pid {}: rolled file {} ({} rows, {} bytes, next {})", tid, pid, file.seq(), rows, bytes,

@@ -8,7 +8,10 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** A CSV part file in the original SyncTool's line format ({@link CsvLines}). */
+/**
+ * A CSV part file in the original SyncTool's line format ({@link CsvLines}). Its {@link CommitRecord} goes into a
+ * sidecar the commit writes ({@link CommittedFile}), so the lines stay the original's.
+ */
 final class CsvPartWriter implements PartWriter {
 
   private static final int FLUSH_AT = 64 * 1024;
@@ -55,7 +58,7 @@ final class CsvPartWriter implements PartWriter {
   }
 
   @Override
-  public long close() throws IOException {
+  public long close(CommitRecord record) throws IOException {
     drain();
     PartFiles.seal(out);
     return bytes;

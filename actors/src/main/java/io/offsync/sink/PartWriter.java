@@ -9,8 +9,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Writes rows into one part file through the Hadoop {@link FileSystem}. Rows come as values in the order of the
- * file's columns (the table's latest schema), null for NULL. {@link #close()} makes the file durable: flush,
- * hsync, close; only then may it be committed. {@link #abort()} closes and deletes it.
+ * file's columns (the table's latest schema), null for NULL. {@link #close(CommitRecord)} makes the file durable:
+ * flush, hsync, close; only then may it be committed. {@link #abort()} closes and deletes it.
  */
 public interface PartWriter {
 
@@ -35,8 +35,11 @@ public interface PartWriter {
   /** The file's size so far: bytes written, plus for Parquet the encoded size of the open row group. */
   long bytes();
 
-  /** Flushes, hsyncs and closes the file; returns its final length in bytes. */
-  long close() throws IOException;
+  /**
+   * Flushes, hsyncs and closes the file; returns its final length in bytes. A format that can carry metadata
+   * (Parquet) writes {@code record} into the file; for the others the commit writes it beside the file.
+   */
+  long close(CommitRecord record) throws IOException;
 
   /** Closes the file without any guarantee and deletes it; never throws. */
   void abort();

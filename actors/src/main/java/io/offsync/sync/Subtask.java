@@ -7,16 +7,23 @@ import io.offsync.protocol.position.Position;
 import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.serialization.CborSerializable;
 import io.offsync.sink.CommitOps;
+import io.offsync.sink.CommitRecord;
 import io.offsync.sink.CommitSink;
+import io.offsync.sink.CommittedFile;
+import io.offsync.sink.FileNames;
+import io.offsync.sink.FinalNameTakenException;
 import io.offsync.sink.IoTimeout;
 import io.offsync.sink.RolledFile;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -56,9 +63,19 @@ import org.apache.pekko.stream.javadsl.Source;
  * <p>Guarantees. The read position advances only through journaled events: for every part file the subtask
  * journals {@link FileCommitting} (file durable in {@code _tmp}), renames it, then journals {@link FileCommitted},
  * and only then does the stream pull more rows. On recovery (restart, failover to another node) a dangling
- * FileCommitting is finished first (rename, or confirm an earlier rename), stray tmp files of unjournaled work are
- * deleted, and reading resumes from the journaled position. Final names are deterministic (tid, pid, seq), so
- * committed rows are never lost nor duplicated.
+ * FileCommitting is finished first (rename, or confirm an earlier rename of the same attempt), stray tmp files of
+ * unjournaled work are deleted, and reading resumes from the journaled position. Final names are deterministic
+ * (tid, pid, seq), so committed rows are never lost nor duplicated.
+ *
+ * <p>The destination is the truth about what is committed. Every committed file carries its {@link CommitRecord}
+ * (owner, seq, attempt, first and next position, rows). A journal that lost its last events (H2 on power loss,
+ * PostgreSQL with asynchronous commit, a restored backup) may not know files that were committed. Before reading
+ * resumes, and whenever a commit finds its final name taken, the subtask adopts such files: a final file at the
+ * next sequence whose record names this subtask and starts at the journaled position is journaled as
+ * {@link FileAdopted} (position fast-forwarded to its end, its rows counted), and so on for the following
+ * sequences. A final file that cannot be adopted (another owner, another start, no record) is never confirmed
+ * over nor deleted: the subtask fails with a message naming it. No tmp file is deleted while the journal points
+ * to it, so rows the journal has advanced past always have a committed copy.
  *
  * <p>Failure behaviour. A lost collector, a moved leader, a stream error or a failed commit puts the subtask in
  * REASSIGNING: it re-resolves the leader's machine from ZooKeeper and reopens with exponential backoff. An INIT
@@ -91,13 +108,15 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Tears the stream down, finishes a journaled commit, deletes stray tmp files, then stops the actor. */
   public enum Stop implements Command { INSTANCE }
 
-  private record Prepared(long gen, Throwable failure) implements Command {}
+  /** Step 0 done: {@code unknown} = final files from the next sequence on that the journal does not know. */
+  private record Prepared(long gen, List<CommittedFile> unknown, Throwable failure) implements Command {}
 
   private record Opened(long gen, Source<RowPack, NotUsed> source, String host, NS.TableInfo table)
       implements Command {}
 
   private record OpenFailed(long gen, String host, Throwable failure) implements Command {}
 
+  /** A pack (rows, position or heartbeat) arrived: sent for the first, then at most every CONTACT_REPORT_MS. */
   private record DataArrived(long gen) implements Command {}
 
   private record InitTimeout(long gen) implements Command {}
@@ -130,6 +149,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Step 4: the part file is at its final name. */
   public record FileCommitted(long seq, long at) implements Event {}
 
+  /**
+   * A committed file the journal did not know (it lost its last events) taken over from the destination: its
+   * record names this subtask, sequence {@code seq} and the journaled position as its start. Reading resumes at
+   * {@code next}; a pending FileCommitting of the same sequence is void (its tmp file is stray).
+   */
+  public record FileAdopted(long seq, String finalPath, String attempt, Position next, long rows, long bytes,
+      long at) implements Event {}
+
   public record Paused(long at) implements Event {}
 
   public record Resumed(long at) implements Event {}
@@ -149,6 +176,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    * @param position where reading resumes: after the last committed file
    * @param nextSeq sequence of the next part file
    * @param pending a journaled FileCommitting whose FileCommitted is not journaled yet, or null
+   * @param lastUpdate epoch ms of the last journaled event (a committed file or a state change)
+   * @param lastCommit epoch ms of the last committed file, 0 before the first
    */
   public record State(
       Lifecycle lifecycle,
@@ -159,11 +188,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       long files,
       FileCommitting pending,
       String reason,
-      long lastUpdate)
+      long lastUpdate,
+      long lastCommit)
       implements CborSerializable {
 
     State with(Lifecycle l, String why, long at) {
-      return new State(l, position, nextSeq, rows, bytes, files, pending, why, at);
+      return new State(l, position, nextSeq, rows, bytes, files, pending, why, at, lastCommit);
     }
   }
 
@@ -185,6 +215,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   public static PersistenceId persistenceId(SubtaskSpec spec) {
     return PersistenceId.ofUniqueId("Subtask|" + spec.subtaskId());
   }
+
+  /** The persistence id of a subtask's events in the journal, as text (status shows it). */
+  public static String persistenceId(String db, String table, long incarnation, int pid) {
+    return "Subtask|" + SubtaskSpec.subtaskId(TaskSpec.key(db, table), incarnation, pid);
+  }
+
+  /** How often, at most, the stream's last contact is reported to the table task, ms. */
+  private static final long CONTACT_REPORT_MS = 1000;
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
@@ -217,6 +255,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private long streamFailures;
   private String reason = "";
   private String host = "";
+  /** Last contact with the stream (any pack, the collector's heartbeats included), or when it was assigned. */
+  private final AtomicLong lastContact = new AtomicLong(System.currentTimeMillis());
 
   private Subtask(
       ActorContext<Command> ctx,
@@ -241,7 +281,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   @Override
   public State emptyState() {
-    return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0);
+    return new State(Lifecycle.ACTIVE, Position.start(), spec.firstSeq(), 0, 0, 0, null, "", 0, 0);
   }
 
   // ---------------------------------------------------------------- commands
@@ -322,7 +362,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return Effect().none(); // continues in onRenamed
     }
     if (s.pending() != null) {
-      startRename(toRolled(s.pending()), null);
+      startRename(toRolled(s), null);
       return Effect().none();
     }
     ctx.pipeToSelf(deleteStray(), (ok, e) -> new StrayDeleted(e));
@@ -351,11 +391,33 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return; // continues in onRenamed
     }
     if (s.pending() != null) {
-      startRename(toRolled(s.pending()), null);
+      startRename(toRolled(s), null);
       return;
     }
     long g = gen;
-    ctx.pipeToSelf(deleteStray(), (ok, e) -> new Prepared(g, e));
+    ctx.pipeToSelf(reconcile(s.nextSeq()), (unknown, e) -> new Prepared(g, unknown, e));
+  }
+
+  /**
+   * Reads the final files from sequence {@code from} on, as long as there are some (files the journal does not
+   * know), then deletes the stray tmp files.
+   */
+  private CompletableFuture<List<CommittedFile>> reconcile(long from) {
+    return fsCalls.async("reconciling partition " + spec.pid() + " in " + spec.task().dest(), () -> {
+      FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
+      Path dest = fs.makeQualified(new Path(spec.task().dest()));
+      List<CommittedFile> unknown = new ArrayList<>();
+      for (long seq = from; ; seq++) {
+        Optional<CommittedFile> f = CommittedFile.read(fs,
+            FileNames.finalPath(dest, spec.tid(), spec.pid(), seq, spec.task().format()));
+        if (f.isEmpty()) {
+          break;
+        }
+        unknown.add(f.get());
+      }
+      CommitOps.deleteStrayTmp(fs, dest, spec.tid(), spec.pid(), Set.of());
+      return unknown;
+    });
   }
 
   private CompletableFuture<?> deleteStray() {
@@ -370,11 +432,75 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     }
     preparing = false;
     if (c.failure() != null) {
-      return failure(s, "cannot clean the tmp files of partition " + spec.pid() + " in " + spec.task().dest() + ": "
+      return failure(s, "cannot reconcile partition " + spec.pid() + " with " + spec.task().dest() + ": "
           + message(c.failure()));
     }
-    open(s);
-    return Effect().none();
+    if (c.unknown().isEmpty()) {
+      open(s);
+      return Effect().none();
+    }
+    Adoption a = adoption(s, c.unknown());
+    if (a.events().isEmpty()) {
+      return failure(s, a.refusal());
+    }
+    return Effect().persist(a.events()).thenRun(ns -> {
+      adopted(ns, a);
+      if (ns.lifecycle() == Lifecycle.ACTIVE && intent == Intent.NONE) {
+        prepare(ns); // the next round opens, or stops at the file that could not be adopted
+      }
+    });
+  }
+
+  /**
+   * The adoptable prefix of {@code found} (final files at the next sequences, in order) and, if a file stops it,
+   * why it cannot be adopted.
+   */
+  private Adoption adoption(State s, List<CommittedFile> found) {
+    List<Event> events = new ArrayList<>();
+    Position at = s.position();
+    long seq = s.nextSeq();
+    for (CommittedFile f : found) {
+      String refusal = refusal(f, seq, at);
+      if (refusal != null) {
+        return new Adoption(events, refusal);
+      }
+      CommitRecord r = f.record();
+      events.add(new FileAdopted(seq, f.path().toString(), r.attempt(), r.next(), r.rows(), f.length(), now()));
+      at = r.next();
+      seq++;
+    }
+    return new Adoption(events, null);
+  }
+
+  /** Why final file {@code f} cannot be adopted as file {@code seq} starting at {@code at}; null if it can. */
+  private String refusal(CommittedFile f, long seq, Position at) {
+    CommitRecord r = f.record();
+    String why;
+    if (r == null) {
+      why = "it carries no offsync commit record (" + f.length() + " bytes), so its rows and end are unknown";
+    } else if (!r.owner().equals(spec.subtaskId()) || r.tid() != spec.tid() || r.pid() != spec.pid()
+        || r.seq() != seq) {
+      why = "its record names subtask '" + r.owner() + "', tid " + r.tid() + ", pid " + r.pid() + ", file " + r.seq()
+          + " instead of '" + spec.subtaskId() + "' file " + seq;
+    } else if (!Objects.equals(r.from(), at)) {
+      why = "its rows start at " + r.from() + " but the journal is at " + at;
+    } else {
+      return null;
+    }
+    return "part file " + f.path() + " is committed but not in the journal, and cannot be adopted: " + why
+        + "; offsync neither overwrites nor deletes it. Move it away if it is not this task's output (the"
+        + " partition then writes it again), or recreate the task into another destination";
+  }
+
+  /** The FileAdopted events of an adoption, and why it stopped before the end of the files found (or null). */
+  private record Adoption(List<Event> events, String refusal) {}
+
+  private void adopted(State ns, Adoption a) {
+    ctx.getLog().warn("subtask {} adopted {} committed file(s) the journal did not know (it lost its last events);"
+        + " reading resumes at {} with file {}", spec.subtaskId(), a.events().size(), ns.position(), ns.nextSeq());
+    failures = 0;
+    rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), ns.position());
+    report(ns);
   }
 
   private void open(State s) {
@@ -435,22 +561,27 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     long g = gen;
     var self = ctx.getSelf();
     var scheduler = ctx.getSystem().scheduler();
-    AtomicBoolean first = new AtomicBoolean();
+    AtomicLong told = new AtomicLong(); // when DataArrived was last sent: the first pack, then once a second
     Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> running = c.source()
         .map(pack -> {
-          if (first.compareAndSet(false, true)) {
+          long now = System.currentTimeMillis();
+          lastContact.set(now);
+          long last = told.get();
+          if ((last == 0 || now - last >= CONTACT_REPORT_MS) && told.compareAndSet(last, now)) {
             self.tell(new DataArrived(g));
           }
           return pack;
         })
+        .filter(pack -> !pack.isHeartbeat())
         .viaMat(KillSwitches.single(), Keep.right())
         .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls))
+            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId()))
         .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
             self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
         .toMat(Sink.ignore(), Keep.both())
         .run(materializer);
     killSwitch = running.first();
+    lastContact.set(System.currentTimeMillis());
     streamLive = true;
     streamOpens++;
     ctx.pipeToSelf(running.second(), (done, e) -> new StreamEnded(g, e));
@@ -466,13 +597,16 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onDataArrived(State s, DataArrived c) {
-    if (c.gen() == gen && phase != SubtaskState.RUNNING && s.lifecycle() == Lifecycle.ACTIVE) {
-      phase = SubtaskState.RUNNING;
-      reason = "";
-      report(s);
+    if (c.gen() == gen && s.lifecycle() == Lifecycle.ACTIVE) {
+      if (phase != SubtaskState.RUNNING && intent == Intent.NONE) {
+        phase = SubtaskState.RUNNING;
+        reason = "";
+      }
+      report(s); // also carries the last contact to the table task's status
     }
     return Effect().none();
   }
+
 
   private Effect<Event, State> onInitTimeout(State s, InitTimeout c) {
     if (c.gen() == gen && phase != SubtaskState.RUNNING && streamLive && intent == Intent.NONE) {
@@ -558,6 +692,9 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onRenamed(State s, Renamed c) {
+    if (c.failure() instanceof FinalNameTakenException taken) {
+      return onFinalNameTaken(s, c, taken);
+    }
     if (c.failure() != null) {
       return commitFailed(s, c, "cannot commit part file " + c.file().finalPath() + ": " + message(c.failure()));
     }
@@ -577,6 +714,35 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         c.replyTo().tell(StatusReply.ack());
       }
       report(ns);
+      if (intent == Intent.STOP && !streamLive) {
+        ctx.getSelf().tell(Stop.INSTANCE);
+      } else if (preparing) {
+        prepare(ns);
+      }
+    });
+  }
+
+  /**
+   * The commit found its final name taken by a file the journal does not know: adopt it if its record proves it
+   * is this partition's next file (then the stream restarts after it), else fail without touching it.
+   */
+  private Effect<Event, State> onFinalNameTaken(State s, Renamed c, FinalNameTakenException taken) {
+    Adoption a = adoption(s, List.of(taken.found()));
+    if (a.events().isEmpty()) {
+      return commitFailed(s, c, a.refusal() + " (" + taken.getMessage() + ")");
+    }
+    return Effect().persist(a.events()).thenRun(ns -> {
+      commitInFlight = false;
+      adopted(ns, a);
+      if (intent == Intent.NONE && streamLive) {
+        intent = Intent.REASSIGN; // its sink has read past the adopted file: reopen after it, not a failure
+        phase = SubtaskState.REASSIGNING;
+        reason = "adopted part file " + taken.found().path() + "; reopening at " + ns.position();
+        killSwitch.abort(new SubtaskStopped(reason));
+      }
+      if (c.replyTo() != null) {
+        c.replyTo().tell(StatusReply.error("part file " + c.file().seq() + " was adopted from the destination"));
+      }
       if (intent == Intent.STOP && !streamLive) {
         ctx.getSelf().tell(Stop.INSTANCE);
       } else if (preparing) {
@@ -688,7 +854,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(FileCommitting.class, (s, e) -> new State(s.lifecycle(), s.position(), s.nextSeq(), s.rows(),
-            s.bytes(), s.files(), e, s.reason(), s.lastUpdate()))
+            s.bytes(), s.files(), e, s.reason(), s.lastUpdate(), s.lastCommit()))
         .onEvent(FileCommitted.class, (s, e) -> {
           FileCommitting p = s.pending();
           if (p == null || p.seq() != e.seq()) {
@@ -696,8 +862,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
                 + spec.subtaskId());
           }
           return new State(s.lifecycle(), p.next(), p.seq() + 1, s.rows() + p.rows(), s.bytes() + p.bytes(),
-              s.files() + 1, null, s.reason(), e.at());
+              s.files() + 1, null, s.reason(), e.at(), e.at());
         })
+        .onEvent(FileAdopted.class, (s, e) -> new State(s.lifecycle(), e.next(), e.seq() + 1, s.rows() + e.rows(),
+            s.bytes() + e.bytes(), s.files() + 1, null, s.reason(), e.at(), e.at()))
         .onEvent(Paused.class, (s, e) -> s.with(Lifecycle.PAUSED, "", e.at()))
         .onEvent(Resumed.class, (s, e) -> s.with(Lifecycle.ACTIVE, "", e.at()))
         .onEvent(Succeeded.class, (s, e) -> s.with(Lifecycle.SUCCEEDED, "", e.at()))
@@ -746,7 +914,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     TaskSpec t = spec.task();
     return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
         t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate(), host,
-        why == null ? "" : why, s.lastUpdate(), spec.incarnation(), streamOpens, streamFailures);
+        why == null ? "" : why, Math.max(s.lastUpdate(), lastContact.get()), s.lastCommit(), spec.incarnation(),
+        streamOpens, streamFailures);
   }
 
   private void report(State s) {
@@ -773,8 +942,13 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   // ---------------------------------------------------------------- helpers
 
-  private RolledFile toRolled(FileCommitting p) {
-    return new RolledFile(p.seq(), new Path(p.tmp()), new Path(p.finalPath()), p.next(), p.rows(), p.bytes());
+  /** The pending file of {@code s} as the sink rolled it, with the record it carries. */
+  private RolledFile toRolled(State s) {
+    FileCommitting p = s.pending();
+    Path tmp = new Path(p.tmp());
+    CommitRecord record = new CommitRecord(spec.subtaskId(), spec.tid(), spec.pid(), p.seq(),
+        CommitRecord.attemptOf(tmp.getName()), s.position(), p.next(), p.rows());
+    return new RolledFile(p.seq(), tmp, new Path(p.finalPath()), p.next(), p.rows(), p.bytes(), record);
   }
 
   private static long now() {

@@ -17,6 +17,11 @@ public record SubtaskSpec(TaskSpec task, long incarnation, int tid, int pid, lon
 
   /** Unique per incarnation and partition; also the persistence id's suffix. */
   public String subtaskId() {
-    return task.key() + "|" + incarnation + "|" + pid;
+    return subtaskId(task.key(), incarnation, pid);
+  }
+
+  /** {@link #subtaskId()} of partition {@code pid} of incarnation {@code incarnation} of task {@code taskKey}. */
+  public static String subtaskId(String taskKey, long incarnation, int pid) {
+    return taskKey + "|" + incarnation + "|" + pid;
   }
 }

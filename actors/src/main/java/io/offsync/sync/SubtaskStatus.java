@@ -22,7 +22,10 @@ import io.offsync.serialization.CborSerializable;
  * @param rowsPerSecond committed rows per second over the last minute
  * @param collectorHost the machine whose collector it reads from, empty when none
  * @param reason why it is FAILED or REASSIGNING, empty otherwise
- * @param lastUpdate epoch ms of the last state change or commit
+ * @param lastUpdate epoch ms of the last sign of life: contact with the stream (every pack, including the
+ *     collector's heartbeat while the partition is quiet), a commit or a state change, whichever is latest; an
+ *     idle RUNNING subtask stays within the collector's heartbeat interval (the original's lastUpdateTime)
+ * @param lastCommit epoch ms of the last committed file, 0 before the first
  * @param incarnation which creation of the table task this subtask belongs to
  * @param streamOpens streams opened since the subtask started on its current node (first open and reopens)
  * @param streamFailures stream or commit failures counted against the retry budget since it started there
@@ -45,6 +48,7 @@ public record SubtaskStatus(
     String collectorHost,
     String reason,
     long lastUpdate,
+    long lastCommit,
     long incarnation,
     long streamOpens,
     long streamFailures)

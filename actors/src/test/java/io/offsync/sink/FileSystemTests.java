@@ -78,8 +78,10 @@ abstract class FileSystemTests {
       w.write(r);
     }
     assertEquals(500, w.rows());
-    long len = w.close();
+    long len = w.close(record(7, "a1"));
     assertEquals(fs().getFileStatus(file).getLen(), len);
+    assertEquals(record(7, "a1"), CommittedFile.read(fs(), file).orElseThrow().record(), "the record is in the footer");
+    assertEquals(500, CommittedFile.read(fs(), file).orElseThrow().countRows(fs()));
 
     List<List<Object>> back = ReadBack.parquet(fs(), file, Fixtures.ALL_TYPES);
     assertEquals(rows.size(), back.size());
@@ -119,12 +121,13 @@ abstract class FileSystemTests {
       expected.append(Fixtures.expectedCsvLine(Fixtures.ALL_TYPES, r));
     }
     long bytesBefore = w.bytes();
-    long len = w.close();
+    long len = w.close(record(7, "a1"));
     assertEquals(bytesBefore, len);
     String text = ReadBack.text(fs(), file);
     assertEquals(expected.toString(), text);
     assertEquals(text.getBytes(StandardCharsets.UTF_8).length, len);
     assertEquals(fs().getFileStatus(file).getLen(), len);
+    assertEquals(300, new CommittedFile(file, len, null).countRows(fs()));
   }
 
   @Test
@@ -139,37 +142,71 @@ abstract class FileSystemTests {
     }
   }
 
-  private RolledFile rolled(Path dest, long seq) {
-    return new RolledFile(seq, FileNames.tmpPath(dest, 1, 2, seq, OutputFormat.CSV),
-        FileNames.finalPath(dest, 1, 2, seq, OutputFormat.CSV), new BinlogPosition(10), 1, 5);
+  static CommitRecord record(long seq, String attempt) {
+    return new CommitRecord("db.t|1|2", 1, 2, seq, attempt, new BinlogPosition(4), new BinlogPosition(10), 1);
+  }
+
+  private RolledFile rolled(Path dest, long seq, String attempt) {
+    return new RolledFile(seq, FileNames.tmpPath(dest, 1, 2, seq, OutputFormat.CSV, attempt),
+        FileNames.finalPath(dest, 1, 2, seq, OutputFormat.CSV), new BinlogPosition(10), 1, 5, record(seq, attempt));
   }
 
   @Test
   void commitRenamesAndIsIdempotentInEveryCrashState() throws IOException {
     Path dest = newDest();
-    RolledFile f = rolled(dest, 3);
+    RolledFile f = rolled(dest, 3, "a1");
 
     // crash before the rename: only the tmp file exists
     writeFile(fs(), f.tmp(), "rows\n");
     assertEquals(CommitOps.Outcome.RENAMED, CommitOps.commit(fs(), f));
     assertFalse(fs().exists(f.tmp()));
     assertEquals("rows\n", ReadBack.text(fs(), f.finalPath()));
+    assertEquals(f.record(), CommittedFile.read(fs(), f.finalPath()).orElseThrow().record(), "the CSV sidecar");
 
     // crash after the rename, before FileCommitted: only the final file exists
     assertEquals(CommitOps.Outcome.ALREADY_COMMITTED, CommitOps.commit(fs(), f));
     assertEquals("rows\n", ReadBack.text(fs(), f.finalPath()));
 
-    // the rename happened and a tmp copy remains: it goes, the committed file stays
-    writeFile(fs(), f.tmp(), "rows\n");
-    assertEquals(CommitOps.Outcome.REMOVED_LEFTOVER_TMP, CommitOps.commit(fs(), f));
-    assertFalse(fs().exists(f.tmp()));
-    assertEquals("rows\n", ReadBack.text(fs(), f.finalPath()));
-
     // neither: an error naming both paths
-    RolledFile lost = rolled(dest, 4);
+    RolledFile lost = rolled(dest, 4, "a1");
     IOException e = assertThrows(IOException.class, () -> CommitOps.commit(fs(), lost));
     assertTrue(e.getMessage().contains(lost.tmp().toString()) && e.getMessage().contains(
         lost.finalPath().toString()), e.getMessage());
+  }
+
+  /**
+   * The bug of issue 8: the journal forgot a commit, and a new attempt at the same sequence finds the final name
+   * taken while its own tmp file is there. The commit must neither confirm the other file nor delete anything.
+   */
+  @Test
+  void aFinalFileOfAnotherAttemptIsNeverConfirmedNorDeleted() throws IOException {
+    Path dest = newDest();
+    RolledFile first = rolled(dest, 3, "a1");
+    writeFile(fs(), first.tmp(), "old rows\n");
+    assertEquals(CommitOps.Outcome.RENAMED, CommitOps.commit(fs(), first));
+
+    RolledFile second = rolled(dest, 3, "b2");
+    writeFile(fs(), second.tmp(), "new rows\nand more\n");
+    FinalNameTakenException e = assertThrows(FinalNameTakenException.class, () -> CommitOps.commit(fs(), second));
+    assertEquals(first.record(), e.found().record());
+    assertTrue(e.getMessage().contains("attempt a1") && e.getMessage().contains(second.tmp().getName()),
+        e.getMessage());
+    assertEquals("old rows\n", ReadBack.text(fs(), first.finalPath()));
+    assertEquals("new rows\nand more\n", ReadBack.text(fs(), second.tmp()), "the new attempt's tmp file stays");
+
+    // the same without the tmp file (deleted meanwhile): still no confirmation
+    fs().delete(second.tmp(), false);
+    assertThrows(FinalNameTakenException.class, () -> CommitOps.commit(fs(), second));
+  }
+
+  @Test
+  void aFinalFileWithoutRecordCountsAsCommittedOnlyWithTheJournaledLength() throws IOException {
+    Path dest = newDest();
+    RolledFile f = rolled(dest, 5, "a1"); // journaled: 5 bytes
+    writeFile(fs(), f.finalPath(), "rows\n");
+    assertEquals(CommitOps.Outcome.ALREADY_COMMITTED, CommitOps.commit(fs(), f));
+    writeFile(fs(), f.finalPath(), "other\n");
+    assertThrows(FinalNameTakenException.class, () -> CommitOps.commit(fs(), f));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.offsync.protocol.position.BinlogPosition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -53,14 +54,17 @@ class LocalFileSystemTest extends FileSystemTests {
   void localPartFilesHaveNoChecksumSideFiles() throws Exception {
     Path dest = newDest();
     for (OutputFormat f : OutputFormat.values()) {
-      Path file = FileNames.tmpPath(dest, 1, 1, 0, f);
+      Path file = FileNames.tmpPath(dest, 1, 1, 0, f, "a1");
       PartWriter w = PartWriter.open(fs, file, Fixtures.ALL_TYPES, f);
       w.write(Fixtures.row(1));
-      w.close();
-      CommitOps.commit(fs, new RolledFile(0, file, FileNames.finalPath(dest, 1, 1, 0, f), null, 1, 0));
+      CommitRecord record = new CommitRecord("db.t|1|1", 1, 1, 0, "a1", null, new BinlogPosition(2), 1);
+      long bytes = w.close(record);
+      CommitOps.commit(fs, new RolledFile(0, file, FileNames.finalPath(dest, 1, 1, 0, f), record.next(), 1, bytes,
+          record));
     }
     try (var names = Files.list(Paths.get(dest.toUri()))) {
-      assertEquals(List.of("_tmp", "part-1-1-0000000000.csv", "part-1-1-0000000000.parquet"),
+      assertEquals(List.of(".part-1-1-0000000000.csv.commit", "_tmp", "part-1-1-0000000000.csv",
+              "part-1-1-0000000000.parquet"),
           names.map(p -> p.getFileName().toString()).sorted().toList());
     }
     try (var names = Files.list(Paths.get(FileNames.tmpDir(dest).toUri()))) {

@@ -14,6 +14,7 @@ import io.offsync.sink.RollPolicy;
 import io.offsync.synctool.admin.AdminException;
 import io.offsync.synctool.admin.ClusterMetadata;
 import io.offsync.synctool.admin.TaskAdmin;
+import io.offsync.sync.Subtask;
 import io.offsync.sync.SubtaskState;
 import io.offsync.sync.SyncEnvironment;
 import io.offsync.sync.SyncTaskException;
@@ -131,7 +132,8 @@ public final class EngineTaskAdmin implements TaskAdmin {
           .setStreamOpens(s.streamOpens()).setStreamFailures(s.streamFailures())
           .setReason(s.reason() == null ? "" : s.reason())
           .setLastUpdateMs(s.lastUpdate())
-          .setPersistenceId(s.db() + "." + s.table() + "/" + s.incarnation() + "/" + s.pid());
+          .setLastCommitMs(s.lastCommit())
+          .setPersistenceId(Subtask.persistenceId(s.db(), s.table(), s.incarnation(), s.pid()));
       String host = s.collectorHost() == null ? "" : s.collectorHost();
       b.setCollector(host.isEmpty() ? "" : collectorByHost.getOrDefault(host, host));
       info.ifPresent(t -> {

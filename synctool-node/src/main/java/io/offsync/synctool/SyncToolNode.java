@@ -110,6 +110,7 @@ public final class SyncToolNode implements AutoCloseable {
       }
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
       TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
+      ProgressFiles.start(system, settings, tasks, blocking);
       Config readiness = system.settings().config().getConfig("offsync.synctool.readiness");
       fsProbe = new FileSystemProbe(hadoopConf, tasks::destinations, blocking,
           readiness.getDuration("filesystem-timeout"), readiness.getDuration("filesystem-cache"));

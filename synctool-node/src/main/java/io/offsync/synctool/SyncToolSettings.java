@@ -132,7 +132,9 @@ public record SyncToolSettings(
     List<String> unknown = new ArrayList<>();
     for (String key : props.stringPropertyNames()) {
       if (LEGACY_KEYS.contains(key)) {
-        ignored.add(key);
+        if (!props.getProperty(key).isBlank()) {
+          ignored.add(key); // left empty (as the shipped file has data.cache_path) is not worth a warning
+        }
       } else if (!DEFAULTS.containsKey(key)) {
         unknown.add(key);
       }
@@ -166,10 +168,12 @@ public record SyncToolSettings(
 
     String journalUrl = r.text("journal.url");
     if (journalUrl.isEmpty()) {
-      journalUrl = "jdbc:h2:file:" + progressPath.resolve("journal") + ";DATABASE_TO_UPPER=false";
+      journalUrl = JournalConfig.h2Url(progressPath.resolve("journal"));
     } else if (!journalUrl.startsWith("jdbc:h2:") && !journalUrl.startsWith("jdbc:postgresql:")) {
       throw new SettingsException("journal.url = '" + journalUrl
           + "': expected jdbc:h2:file:<path> (single node) or jdbc:postgresql://<host>:<port>/<database>");
+    } else {
+      journalUrl = JournalConfig.durable(journalUrl);
     }
     String clusterHost = r.text("cluster.host");
     if (clusterHost.isEmpty()) {

@@ -47,7 +47,7 @@ class SyncToolSettingsTest {
     assertEquals(Duration.ofSeconds(10), s.checkPeriod());
     assertEquals(Duration.ofSeconds(5), s.requestTimeout());
     assertEquals(Path.of("/tmp/sync_task_progress"), s.progressPath());
-    assertEquals("jdbc:h2:file:/tmp/sync_task_progress/journal;DATABASE_TO_UPPER=false", s.journalUrl());
+    assertEquals("jdbc:h2:file:/tmp/sync_task_progress/journal;DATABASE_TO_UPPER=false;WRITE_DELAY=0", s.journalUrl());
     assertEquals("/tmp/sync_task_progress/journal", s.journalLocation());
     assertEquals("127.0.0.1", s.clusterHost());
     assertEquals("127.0.0.1:8848", s.advertisedEndpoint());
@@ -68,12 +68,31 @@ class SyncToolSettingsTest {
     while (m.find()) {
       keys.add(m.group(1));
     }
+    for (String key : HELPER_READS) {
+      assertTrue(keys.contains(key), "OpenMLDB's synctool_helper.py tool-status reads " + key);
+    }
+    keys.removeAll(SyncToolSettings.LEGACY_KEYS);
     assertEquals(new TreeSet<>(SyncToolSettings.knownKeys()), keys, "every key appears in the shipped file");
     for (String key : SyncToolSettings.knownKeys()) {
       int at = text.indexOf("\n" + key + "=");
       String before = text.substring(Math.max(0, text.lastIndexOf("\n\n", at)), at);
       assertTrue(before.contains("Default") || before.contains("Required") || before.contains("Default port"),
           "comment above " + key + " states its default");
+    }
+  }
+
+  /** The keys OpenMLDB's tools/synctool_helper.py tool-status reads unconditionally (a missing one: KeyError). */
+  static final List<String> HELPER_READS =
+      List.of("server.host", "server.port", "sync_task.progress_path", "data.cache_path");
+
+  @Test
+  void theQuickstartsConfCarriesEveryKeyTheOriginalHelperReads() throws IOException {
+    String script = Files.readString(Path.of("..", "bin", "quickstart.sh"));
+    int start = script.indexOf("cat >\"$run/synctool/conf/synctool.properties\" <<EOF");
+    assertTrue(start >= 0, "the quickstart writes its synctool.properties");
+    String conf = script.substring(start, script.indexOf("\nEOF\n", start));
+    for (String key : HELPER_READS) {
+      assertTrue(conf.contains("\n" + key + "="), "the quickstart's conf has " + key + ":\n" + conf);
     }
   }
 
@@ -87,8 +106,8 @@ class SyncToolSettingsTest {
   void originalKeysWithoutMeaningAreAcceptedAndListed() {
     SyncToolSettings s = SyncToolSettings.parse(props("data.cache_path", "/tmp/data_cache", "flink.slots", "32",
         "server.worker_threads", "16", "user", "root", "password", ""), null);
-    assertEquals(Set.of("data.cache_path", "flink.slots", "server.worker_threads", "user", "password"),
-        s.ignoredKeys());
+    assertEquals(Set.of("data.cache_path", "flink.slots", "server.worker_threads", "user"), s.ignoredKeys(),
+        "an empty one (password) configures nothing and is not listed");
   }
 
   @Test

@@ -21,8 +21,13 @@ import picocli.CommandLine.Option;
  * binlog after it (older binlog files purged, as the tablet does), and optionally the table's metadata in
  * ZooKeeper. {@code --overlap K} makes each checkpoint hold K binlog entries past its {@code MANIFEST.offset}, as a
  * tablet that snapshots under write load leaves it. {@code --append} adds rows to the binlog of a demo table
- * generated before. Rows are streamed: memory
- * stays flat whatever {@code --rows} is.
+ * generated before (and to the live DB).
+ *
+ * <p>By default the live DB is written in bulk ({@code --live-writes bulk}, {@link TabletFixture.Builder#bulkLoad}):
+ * rows are sorted in Java and ingested as SST files at the snapshot and at the end, which leaves the same keys and
+ * values as one RocksDB write per row ({@code --live-writes put}, the tablet's way, tens of times slower because of
+ * the Java comparator). Memory stays flat whatever {@code --rows} is: beyond {@code --bulk-buffer-mb} the sort
+ * spills sorted runs to disk.
  *
  * <p>Schema {@code (id bigint, user string, amount double, city string, ts timestamp, day date, vip bool)}, index 0
  * {@code by_user(user, ts)}, index 1 {@code by_city(city, ts)}. The table's metadata persists in ZooKeeper; the
@@ -82,6 +87,15 @@ public final class DemoTablet implements Callable<Integer> {
       + "the entries of the partition's last binlog file; default ${DEFAULT-VALUE})")
   long overlap;
 
+  @Option(names = "--live-writes", defaultValue = "bulk", description = "how rows go into the live RocksDB: bulk "
+      + "(sorted in Java, ingested as SST files; fast) or put (one RocksDB write per row, as a tablet; slow) "
+      + "(default ${DEFAULT-VALUE}); the readable content is the same")
+  String liveWrites;
+
+  @Option(names = "--bulk-buffer-mb", defaultValue = "192", description = "bulk: heap for sorting, over all "
+      + "partitions, before sorted runs are spilled to disk (default ${DEFAULT-VALUE})")
+  long bulkBufferMb;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new DemoTablet()).execute(args));
   }
@@ -92,9 +106,16 @@ public final class DemoTablet implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--rows and --overlap must be >= 0 and "
           + "--partitions >= 1");
     }
+    long bulkBytes = switch (liveWrites.toLowerCase()) {
+      case "bulk" -> Math.max(1, (bulkBufferMb << 20) / partitions);
+      case "put" -> 0;
+      default -> throw new CommandLine.ParameterException(new CommandLine(this), "--live-writes must be bulk or put");
+    };
     long start = System.nanoTime();
     long written;
-    try (TabletFixture f = append ? TabletFixture.reopen(root, tid, false) : create()) {
+    String name;
+    try (TabletFixture f = append ? TabletFixture.reopen(root, tid, false, bulkBytes) : create(bulkBytes)) {
+      name = f.tableInfo().getDb() + "." + f.tableInfo().getName();
       long firstId = 0;
       for (int pid = 0; pid < f.partitionCount(); pid++) {
         firstId += f.lastLogIndex(pid);
@@ -132,12 +153,12 @@ public final class DemoTablet implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - start) / 1e9;
-    System.out.printf("%s %s.%s (tid %d): %d rows in %.1f s (%.0f rows/s)%n", append ? "appended to" : "generated",
-        db, table, tid, written, secs, written / Math.max(secs, 1e-9));
+    System.out.printf("%s %s (tid %d): %d rows in %.1f s (%.0f rows/s)%n", append ? "appended to" : "generated",
+        name, tid, written, secs, written / Math.max(secs, 1e-9));
     return 0;
   }
 
-  private TabletFixture create() {
+  private TabletFixture create(long bulkBytes) {
     Common.StorageMode mode = switch (storage.toLowerCase()) {
       case "ssd" -> Common.StorageMode.kSSD;
       case "hdd" -> Common.StorageMode.kHDD;
@@ -149,7 +170,7 @@ public final class DemoTablet implements Callable<Integer> {
       default -> throw new CommandLine.ParameterException(new CommandLine(this), "--compress must be none or snappy");
     };
     return TabletFixture.builder(root).db(db).table(table).tid(tid).partitions(partitions).storageMode(mode)
-        .compressType(ct).endpoints(endpoint).trackRows(false).autoFlush(false)
+        .compressType(ct).endpoints(endpoint).trackRows(false).autoFlush(false).bulkLoad(bulkBytes)
         .column("id", Type.DataType.kBigInt).column("user", Type.DataType.kString)
         .column("amount", Type.DataType.kDouble).column("city", Type.DataType.kString)
         .column("ts", Type.DataType.kTimestamp).column("day", Type.DataType.kDate).column("vip", Type.DataType.kBool)

@@ -77,6 +77,7 @@ public final class TabletFixture implements AutoCloseable {
   private final boolean disk;
   private final boolean trackRows;
   private final boolean autoFlush;
+  private final long bulkBytes;
   private final LongSupplier clock;
   private final DiskTableLayout layout;
   private final DiskTableLayout.Index index0;
@@ -117,6 +118,7 @@ public final class TabletFixture implements AutoCloseable {
     this.disk = table.getStorageMode() != Common.StorageMode.kMemory;
     this.trackRows = b.trackRows;
     this.autoFlush = b.autoFlush;
+    this.bulkBytes = b.bulkBytes;
     this.clock = b.clock;
     this.term = b.term;
     this.layout = DiskTableLayout.of(table);
@@ -138,7 +140,8 @@ public final class TabletFixture implements AutoCloseable {
         }
         p.binlog = BinlogWriter.open(p.dir.resolve("binlog"), p.lastLogIndex + 1);
         if (disk) {
-          p.live = DiskTableWriter.open(p.dir, layout);
+          p.live = bulkBytes > 0 ? DiskTableWriter.openBulk(p.dir, layout, bulkBytes)
+              : DiskTableWriter.open(p.dir, layout);
         }
         writeTableMeta(p);
       }
@@ -158,6 +161,11 @@ public final class TabletFixture implements AutoCloseable {
    * to append rows; the model is off ({@code trackRows(false)}).
    */
   public static TabletFixture reopen(Path root, int tid, boolean autoFlush) throws IOException {
+    return reopen(root, tid, autoFlush, 0);
+  }
+
+  /** {@link #reopen(Path, int, boolean)} with the live DBs written as by {@link Builder#bulkLoad}. */
+  public static TabletFixture reopen(Path root, int tid, boolean autoFlush, long bulkBytes) throws IOException {
     Path meta0 = root.resolve(tid + "_0").resolve("table_meta.txt");
     if (!Files.isRegularFile(meta0)) {
       throw new IOException("no table " + tid + " under " + root + " (" + meta0 + " is missing)");
@@ -171,7 +179,7 @@ public final class TabletFixture implements AutoCloseable {
     }
     Builder b = builder(root).tid(tid).db(meta.getDb()).table(meta.getName()).partitions(parts)
         .storageMode(meta.getStorageMode()).compressType(meta.getCompressType()).term(Math.max(1, meta.getTerm()))
-        .trackRows(false).autoFlush(autoFlush);
+        .trackRows(false).autoFlush(autoFlush).bulkLoad(bulkBytes);
     b.columns.addAll(meta.getColumnDescList());
     b.keys.addAll(meta.getColumnKeyList());
     b.added.addAll(meta.getAddedColumnDescList());
@@ -802,6 +810,7 @@ public final class TabletFixture implements AutoCloseable {
     private long term = 1;
     private boolean trackRows = true;
     private boolean autoFlush = true;
+    private long bulkBytes;
     private LongSupplier clock = System::currentTimeMillis;
 
     private Builder(Path root) {
@@ -890,6 +899,19 @@ public final class TabletFixture implements AutoCloseable {
     /** Whether each write flushes its binlog file (default true; off for bulk generation, call flush()). */
     public Builder autoFlush(boolean autoFlush) {
       this.autoFlush = autoFlush;
+      return this;
+    }
+
+    /**
+     * Bulk writes into the live DBs ({@link DiskTableWriter#openBulk}) with up to about {@code bufferBytes} of heap
+     * per partition, 0 = off (default): puts are sorted and ingested as SST files at each {@link #snapshot},
+     * delete and close instead of one RocksDB write each; same keys and values, orders of magnitude faster.
+     */
+    public Builder bulkLoad(long bufferBytes) {
+      if (bufferBytes < 0) {
+        throw new IllegalArgumentException("bulk buffer must be >= 0, got " + bufferBytes);
+      }
+      this.bulkBytes = bufferBytes;
       return this;
     }
 

@@ -102,6 +102,7 @@ public final class CollectorNode implements AutoCloseable {
     c.put("offsync.collector.hdd-root-path", flags.get("hdd_root_path"));
     c.put("offsync.collector.ssd-root-path", flags.get("ssd_root_path"));
     c.put("offsync.collector.tail-poll-interval", flags.longValue("tail_poll_interval_ms", 1) + " ms");
+    c.put("offsync.collector.heartbeat-interval", flags.longValue("heartbeat_interval_ms", 1) + " ms");
     c.put("offsync.collector.link-retention", flags.longValue("link_retention_s", 0) + " s");
     c.put("offsync.collector.verify-crc", flags.booleanValue("verify_crc"));
     return ConfigFactory.parseMap(c)

@@ -57,6 +57,7 @@ public final class DataCollectorFlags {
     d.put("cluster_port", "7790");
     d.put("cluster_seed_nodes", "");
     d.put("tail_poll_interval_ms", "100");
+    d.put("heartbeat_interval_ms", "1000");
     d.put("link_retention_s", "3600");
     d.put("verify_crc", "true");
     return d;

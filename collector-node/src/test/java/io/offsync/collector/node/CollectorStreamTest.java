@@ -327,6 +327,32 @@ class CollectorStreamTest {
   }
 
   @Test
+  void aCaughtUpQuietStreamSendsHeartbeatsCarryingNothing() throws Exception {
+    SourceRef<RowPack> ref = TestNodes.open(client, MACHINE, tablet.tid(), 1, 2, 0, Position.start(),
+        tablet.tableInfoBytes(), "heartbeat-11").toCompletableFuture().get(30, TimeUnit.SECONDS);
+    ConcurrentLinkedQueue<RowPack> got = new ConcurrentLinkedQueue<>();
+    UniqueKillSwitch kill = ref.getSource().viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.foreach(got::add)).run(client);
+    List<String> expected = tablet.expectedRows(1);
+    awaitRows(tablet, got, expected);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (got.stream().filter(RowPack::isHeartbeat).count() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    kill.shutdown();
+    List<RowPack> all = new ArrayList<>(got);
+    int first = 0;
+    while (first < all.size() && !all.get(first).isHeartbeat()) {
+      first++;
+    }
+    assertTrue(all.size() - first >= 2, "a caught-up, quiet stream sends heartbeats: " + all);
+    assertTrue(all.subList(first, all.size()).stream().allMatch(RowPack::isHeartbeat),
+        "nothing but heartbeats once caught up with a quiet binlog");
+    assertTrue(all.subList(first, all.size()).stream().allMatch(p -> p.data().length == 0 && p.next() == null));
+    assertEquals(sorted(expected), sorted(tablet.decode(TestNodes.rows(all, PACK))), "heartbeats carry no rows");
+  }
+
+  @Test
   void modeOneSkipsRowsOlderThanTheStartTimestamp() throws Exception {
     long startTs = Tablet.tsOfRow(150);
     List<String> expected = tablet.expectedRows(0, 1, startTs);

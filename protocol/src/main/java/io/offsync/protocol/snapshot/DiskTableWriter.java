@@ -3,6 +3,7 @@ package io.offsync.protocol.snapshot;
 import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.openmldb.NS;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -34,6 +36,11 @@ import org.rocksdb.WriteOptions;
  * for every comparison they make, so flushes (at {@link #checkpoint}, {@link #close} and when a 64 MiB memtable
  * fills) and compactions cost tens of microseconds per key: fine for tests, minutes for tables of millions of rows.
  *
+ * <p>{@link #openBulk} avoids that: puts are buffered, sorted in Java and ingested as one SST file per column family
+ * ({@link SortedIngest}) before each {@link #checkpoint}, {@link #delete} and at {@link #close}. The database then
+ * holds the same keys and values, as after a full compaction. The tablet's own layout for the same rows differs only
+ * in how they are spread over files and levels, which no reader sees.
+ *
  * <p>A put writes one key per dimension in one atomic batch, like the tablet. Deletes are range deletes on one
  * index, like the tablet's (other indexes keep the row). Failures are {@link IOException}s naming the directory.
  * Not thread-safe; close it.
@@ -52,11 +59,13 @@ public final class DiskTableWriter implements AutoCloseable {
   private final List<ColumnFamilyHandle> handles;
   private final WriteOptions writeOptions;
   private final RocksDB db;
+  private final Options sstOptions;
+  private final SortedIngest bulk;
   private boolean closed;
 
   private DiskTableWriter(Path dataDir, DiskTableLayout layout, KeyTSComparator comparator, RocksLog rocksLog,
                           DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions, List<ColumnFamilyHandle> handles,
-                          WriteOptions writeOptions, RocksDB db) {
+                          WriteOptions writeOptions, RocksDB db, long bulkBufferBytes) {
     this.dataDir = dataDir;
     this.layout = layout;
     this.comparator = comparator;
@@ -66,6 +75,18 @@ public final class DiskTableWriter implements AutoCloseable {
     this.handles = handles;
     this.writeOptions = writeOptions;
     this.db = db;
+    if (bulkBufferBytes > 0) {
+      this.sstOptions = new Options().setComparator(comparator).setTableFormatConfig(tableFormat());
+      this.bulk = new SortedIngest(dataDir.resolveSibling(dataDir.getFileName() + ".bulk"), handles.size(),
+          bulkBufferBytes, sstOptions);
+    } else {
+      this.sstOptions = null;
+      this.bulk = null;
+    }
+  }
+
+  private static BlockBasedTableConfig tableFormat() {
+    return new BlockBasedTableConfig().setBlockSize(256 << 10).setWholeKeyFiltering(false).setUseDeltaEncoding(false);
   }
 
   /** Creates or opens {@code <partitionDir>/data} for {@code table}. */
@@ -75,6 +96,24 @@ public final class DiskTableWriter implements AutoCloseable {
 
   /** Creates or opens {@code <partitionDir>/data} for a table with layout {@code layout}. */
   public static DiskTableWriter open(Path partitionDir, DiskTableLayout layout) throws IOException {
+    return open(partitionDir, layout, 0);
+  }
+
+  /**
+   * Creates or opens {@code <partitionDir>/data} for bulk writes (see the class description): puts are buffered
+   * (up to about {@code bufferBytes} of heap, spilled as sorted runs into {@code <partitionDir>/data.bulk/} beyond
+   * it) and ingested as SST files at {@link #checkpoint}, {@link #delete} and {@link #close}.
+   */
+  public static DiskTableWriter openBulk(Path partitionDir, DiskTableLayout layout, long bufferBytes)
+      throws IOException {
+    if (bufferBytes < 1) {
+      throw new IllegalArgumentException("bulk buffer must be positive, got " + bufferBytes);
+    }
+    return open(partitionDir, layout, bufferBytes);
+  }
+
+  private static DiskTableWriter open(Path partitionDir, DiskTableLayout layout, long bulkBufferBytes)
+      throws IOException {
     Path dataDir = partitionDir.resolve("data");
     Files.createDirectories(dataDir);
     KeyTSComparator comparator = KeyTSComparator.create();
@@ -86,8 +125,7 @@ public final class DiskTableWriter implements AutoCloseable {
     for (String name : layout.columnFamilies()) {
       ColumnFamilyOptions o = new ColumnFamilyOptions();
       if (!name.equals(DiskTableLayout.DEFAULT_COLUMN_FAMILY)) {
-        o.setComparator(comparator).setTableFormatConfig(new BlockBasedTableConfig()
-            .setBlockSize(256 << 10).setWholeKeyFiltering(false).setUseDeltaEncoding(false));
+        o.setComparator(comparator).setTableFormatConfig(tableFormat());
       }
       cfOptions.add(o);
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), o));
@@ -97,7 +135,7 @@ public final class DiskTableWriter implements AutoCloseable {
     try {
       RocksDB db = RocksDB.open(dbOptions, dataDir.toString(), descriptors, handles);
       return new DiskTableWriter(dataDir, layout, comparator, rocksLog, dbOptions, cfOptions, handles,
-          writeOptions, db);
+          writeOptions, db, bulkBufferBytes);
     } catch (RocksDBException e) {
       writeOptions.close();
       cfOptions.forEach(ColumnFamilyOptions::close);
@@ -137,6 +175,13 @@ public final class DiskTableWriter implements AutoCloseable {
       throws IOException {
     requireOpen();
     byte[] value = RowCompression.compress(row, layout.compressType());
+    if (bulk != null) {
+      for (DiskTableLayout.Dimension d : dimensions) {
+        DiskTableLayout.Index index = readyIndex(d.index());
+        bulk.add(index.innerPosition() + 1, layout.key(index, d.key(), layout.ts(index, values, time)), value);
+      }
+      return;
+    }
     try (WriteBatch batch = new WriteBatch()) {
       for (DiskTableLayout.Dimension d : dimensions) {
         DiskTableLayout.Index index = readyIndex(d.index());
@@ -170,6 +215,7 @@ public final class DiskTableWriter implements AutoCloseable {
     if (order == 0) {
       return;
     }
+    loadBulk();
     try {
       db.deleteRange(handles.get(idx.innerPosition() + 1), writeOptions, layout.key(idx, pk, startTs),
           layout.key(idx, pk, endTs));
@@ -188,10 +234,17 @@ public final class DiskTableWriter implements AutoCloseable {
       throw new IOException("checkpoint target " + targetDir + " already exists; RocksDB checkpoints need a new "
           + "directory");
     }
+    loadBulk();
     try (Checkpoint cp = Checkpoint.create(db)) {
       cp.createCheckpoint(targetDir.toString());
     } catch (RocksDBException e) {
       throw new IOException("checkpoint of " + dataDir + " into " + targetDir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void loadBulk() throws IOException {
+    if (bulk != null) {
+      bulk.load(db, handles);
     }
   }
 
@@ -210,12 +263,31 @@ public final class DiskTableWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the database; a bulk writer first ingests what it buffered.
+   *
+   * @throws UncheckedIOException if that ingestion fails (the database is closed all the same)
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
+    IOException failed = null;
+    if (bulk != null) {
+      try {
+        bulk.load(db, handles);
+      } catch (IOException e) {
+        failed = e;
+      }
+      try {
+        bulk.close();
+      } catch (IOException e) {
+        failed = failed == null ? e : failed;
+      }
+      sstOptions.close();
+    }
     handles.forEach(ColumnFamilyHandle::close);
     db.close();
     writeOptions.close();
@@ -223,5 +295,8 @@ public final class DiskTableWriter implements AutoCloseable {
     dbOptions.close();
     rocksLog.close();
     comparator.close();
+    if (failed != null) {
+      throw new UncheckedIOException(failed);
+    }
   }
 }

@@ -18,6 +18,12 @@ final class RocksLog extends Logger {
 
   @Override
   protected void log(InfoLogLevel level, String message) {
+    if (message.contains("Tail prefetch size") || message.contains("opened without unique ID to verify")) {
+      // notes RocksDB logs at WARN: read-ahead sizing for every SST file it ingests, and files written before
+      // RocksDB 7 or by SstFileWriter (as OpenMLDB's, and bulk-written ones) carrying no unique id in the MANIFEST
+      LOG.debug(message);
+      return;
+    }
     switch (level) {
       case DEBUG_LEVEL -> LOG.debug(message);
       case INFO_LEVEL, HEADER_LEVEL -> LOG.info(message);

@@ -36,7 +36,6 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
-import org.rocksdb.RocksIterator;
 import org.xerial.snappy.Snappy;
 
 class SnapshotReaderTest {
@@ -182,26 +181,7 @@ class SnapshotReaderTest {
 
   /** Every raw key of a column family, read without the code under test's reader. */
   private static List<byte[]> rawKeys(Path checkpoint, List<String> families, String family) throws Exception {
-    List<byte[]> keys = new ArrayList<>();
-    try (KeyTSComparator cmp = KeyTSComparator.create();
-         ColumnFamilyOptions def = new ColumnFamilyOptions();
-         ColumnFamilyOptions cfo = new ColumnFamilyOptions().setComparator(cmp);
-         DBOptions dbo = new DBOptions()) {
-      List<ColumnFamilyDescriptor> ds = new ArrayList<>();
-      for (String f : families) {
-        ds.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.UTF_8), f.equals("default") ? def : cfo));
-      }
-      List<ColumnFamilyHandle> hs = new ArrayList<>();
-      try (RocksDB db = RocksDB.openReadOnly(dbo, checkpoint.toString(), ds, hs)) {
-        try (RocksIterator it = db.newIterator(hs.get(families.indexOf(family)))) {
-          for (it.seekToFirst(); it.isValid(); it.next()) {
-            keys.add(it.key());
-          }
-        }
-        hs.forEach(ColumnFamilyHandle::close);
-      }
-    }
-    return keys;
+    return TestTables.rawEntries(checkpoint, families, family).stream().map(e -> e[0]).toList();
   }
 
   // ---- tests ----

@@ -3,12 +3,48 @@ package io.offsync.protocol.snapshot;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.openmldb.Type;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
 
-/** Table descriptions for the snapshot tests. */
+/** Table descriptions for the snapshot tests, and a raw reader of what they wrote. */
 final class TestTables {
 
   private TestTables() {}
+
+  /**
+   * Every key and value ({@code {key, value}}) of a column family in iteration order, read with RocksDB directly,
+   * not with the code under test's reader.
+   */
+  static List<byte[][]> rawEntries(Path db, List<String> families, String family) throws Exception {
+    List<byte[][]> out = new ArrayList<>();
+    try (KeyTSComparator cmp = KeyTSComparator.create();
+         ColumnFamilyOptions def = new ColumnFamilyOptions();
+         ColumnFamilyOptions cfo = new ColumnFamilyOptions().setComparator(cmp);
+         DBOptions dbo = new DBOptions()) {
+      List<ColumnFamilyDescriptor> ds = new ArrayList<>();
+      for (String f : families) {
+        ds.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.UTF_8), f.equals("default") ? def : cfo));
+      }
+      List<ColumnFamilyHandle> hs = new ArrayList<>();
+      try (RocksDB rocks = RocksDB.openReadOnly(dbo, db.toString(), ds, hs)) {
+        try (RocksIterator it = rocks.newIterator(hs.get(families.indexOf(family)))) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            out.add(new byte[][] {it.key(), it.value()});
+          }
+        }
+        hs.forEach(ColumnFamilyHandle::close);
+      }
+    }
+    return out;
+  }
 
   static Common.ColumnDesc col(String name, Type.DataType type) {
     return Common.ColumnDesc.newBuilder().setName(name).setDataType(type).build();

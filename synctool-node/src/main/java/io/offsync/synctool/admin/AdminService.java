@@ -52,7 +52,11 @@ public final class AdminService {
     return settings;
   }
 
-  /** Validates {@code request}, fills in the node's defaults, and starts the task. */
+  /**
+   * Validates {@code request}, fills in the node's defaults, and starts the task. Every refusal comes before the
+   * destination is touched: the dest is created and write-tested only once the table, its collectors and the
+   * absence of a task for it are checked, so a refused create leaves nothing behind.
+   */
   public CompletionStage<Done> create(CreateTaskRequest request) {
     return CompletableFuture.supplyAsync(() -> preflight(request), blocking)
         .thenCompose(resolved -> tasks.status().thenApply(all -> {
@@ -64,7 +68,13 @@ public final class AdminService {
           }
           return resolved;
         }))
+        .thenApplyAsync(resolved -> resolved.toBuilder().setDest(checkDest(resolved.getDest())).build(), blocking)
         .thenCompose(tasks::create);
+  }
+
+  /** Whether OpenMLDB has the table {@code db.name} (ZooKeeper). */
+  public CompletionStage<Boolean> tableExists(String db, String name) {
+    return CompletableFuture.supplyAsync(() -> metadata.findTable(db, name).isPresent(), blocking);
   }
 
   public CompletionStage<Done> delete(String db, String table) {
@@ -138,8 +148,7 @@ public final class AdminService {
           + " table: only disk tables (storage_mode SSD or HDD) can be synced");
     }
     checkCollectors(db, name, info);
-    String dest = checkDest(request.getDest().trim());
-    CreateTaskRequest.Builder b = request.toBuilder().setDest(dest);
+    CreateTaskRequest.Builder b = request.toBuilder().setDest(request.getDest().trim());
     if (request.getFormat() == Format.FORMAT_DEFAULT) {
       b.setFormat(settings.defaultFormat().equals("csv") ? Format.CSV : Format.PARQUET);
     }

@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -298,6 +299,7 @@ public final class SyncToolHelper {
           Path db = Path.of(settings.journalLocation() + ".mv.db");
           out.println("  " + db + (Files.exists(db) ? " (" + size(db) + " bytes)" : " (not created yet)"));
         }
+        progressFiles(out, settings.progressPath());
       }
       boolean serverGiven = spec.commandLine().getParseResult().hasMatchedOption("-s");
       String target = serverGiven || settings == null ? parent.server : settings.advertisedEndpoint();
@@ -315,6 +317,31 @@ public final class SyncToolHelper {
         out.println("  " + e.getMessage());
       }
       return 0;
+    }
+
+    /** The subtask progress files of a synctool running on this machine (ProgressFiles), one line each. */
+    private static void progressFiles(PrintWriter out, Path root) {
+      List<Path> files;
+      try (Stream<Path> walk = Files.walk(root, 2)) {
+        files = walk.filter(p -> p.getFileName().toString().endsWith(".progress")).sorted().toList();
+      } catch (IOException e) {
+        out.println("subtask progress files: none under " + root + " (" + e.getMessage() + ")");
+        return;
+      }
+      out.println("subtask progress files (written by the node running each subtask): " + files.size()
+          + " under " + root);
+      for (Path f : files) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+          p.load(in);
+        } catch (IOException e) {
+          out.println("  " + f + " (unreadable: " + e.getMessage() + ")");
+          continue;
+        }
+        out.println("  " + f + ": " + p.getProperty("table", "?") + " pid " + p.getProperty("pid", "?") + " "
+            + p.getProperty("status", "?") + " at " + p.getProperty("position", "?") + ", written "
+            + p.getProperty("written", "?") + " by " + p.getProperty("node", "?"));
+      }
     }
 
     private static long size(Path p) {

@@ -5,6 +5,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.offsync.protocol.admin.SubtaskStatus;
 import io.offsync.protocol.openmldb.DataSync;
+import io.offsync.synctool.ProgressFiles;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -39,24 +41,36 @@ public final class OpenMldbJson {
     return DataSync.GeneralResponse.newBuilder().setCode(0).build();
   }
 
+  /** Success with a message (e.g. a delete that found nothing to delete). */
+  public static DataSync.GeneralResponse ok(String msg) {
+    return DataSync.GeneralResponse.newBuilder().setCode(0).setMsg(msg).build();
+  }
+
   public static DataSync.GeneralResponse error(String msg) {
     return DataSync.GeneralResponse.newBuilder().setCode(-1).setMsg(msg).build();
   }
 
   /**
    * The {@code TaskStatus} answer: one {@code Task} per subtask and, at the same index, its {@code readableInfo}
-   * {@code "lastUpdateTime=<epoch ms>;progressPath=<path>"}. With no subtask both lists are absent, as the original.
+   * {@code "lastUpdateTime=<epoch ms>;lastCommitTime=<epoch ms>;progressPath=<file>;persistenceId=<id>;journal=<where>"}
+   * (the original's two keys first, same meaning; values never contain the {@code ;} and {@code =} that OpenMLDB's
+   * helper splits on). {@code lastUpdateTime} is the last contact with the stream (collector heartbeats included),
+   * {@code lastCommitTime} the last committed file (0 = none yet), {@code progressPath} the subtask's
+   * {@link io.offsync.synctool.ProgressFiles progress file} on the node running it, {@code persistenceId} and
+   * {@code journal} where its truth is. With no subtask both lists are absent, as the original.
    *
    * @param desEndpoint this node's advertised {@code host:port} (the original's {@code des_endpoint})
-   * @param progressLocation where progress is kept (the journal), prefix of each subtask's {@code progressPath}
+   * @param progressPath {@code sync_task.progress_path}
+   * @param journal the journal's location (H2 file or JDBC URL without parameters)
    */
   public static DataSync.TaskStatusResponse taskStatus(List<SubtaskStatus> subtasks, String desEndpoint,
-      String progressLocation) {
+      Path progressPath, String journal) {
     DataSync.TaskStatusResponse.Builder b = DataSync.TaskStatusResponse.newBuilder().setResponse(ok());
     for (SubtaskStatus s : subtasks) {
       b.addTask(task(s, desEndpoint));
-      b.addReadableInfo("lastUpdateTime=" + s.getLastUpdateMs() + ";progressPath=" + progressLocation + "/"
-          + s.getTid() + "/" + s.getPid());
+      b.addReadableInfo("lastUpdateTime=" + s.getLastUpdateMs() + ";lastCommitTime=" + s.getLastCommitMs()
+          + ";progressPath=" + ProgressFiles.path(progressPath, s.getTid(), s.getPid())
+          + ";persistenceId=" + s.getPersistenceId() + ";journal=" + journal);
     }
     return b.build();
   }

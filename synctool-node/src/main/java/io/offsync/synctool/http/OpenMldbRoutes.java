@@ -107,7 +107,19 @@ public final class OpenMldbRoutes {
     } catch (InvalidProtocolBufferException e) {
       return done(badJson("DeleteSyncTaskRequest {db, name}", e));
     }
-    return general(admin.delete(req.getDb(), req.getName()));
+    return admin.delete(req.getDb(), req.getName()).thenApply(x -> OpenMldbJson.ok())
+        .exceptionallyCompose(t -> {
+          AdminException e = AdminException.of(t);
+          if (e.kind() != AdminException.Kind.NOT_FOUND) {
+            return done(OpenMldbJson.error(e.getMessage()));
+          }
+          // as the original: clearing the tasks of an existing table that has none succeeds (code 0, message
+          // kept); a table unknown to OpenMLDB is an error
+          return admin.tableExists(req.getDb(), req.getName()).thenApply(exists -> exists
+              ? OpenMldbJson.ok(e.getMessage())
+              : OpenMldbJson.error(e.getMessage() + "; table " + req.getDb() + "." + req.getName()
+                  + " not found in OpenMLDB either: check the database and table name"));
+        });
   }
 
   private CompletionStage<DataSync.TaskStatusResponse> taskStatus(String json) {
@@ -122,7 +134,7 @@ public final class OpenMldbRoutes {
         : CompletableFuture.completedFuture(null);
     return before.thenCompose(x -> admin.status())
         .thenApply(all -> OpenMldbJson.taskStatus(all, admin.settings().advertisedEndpoint(),
-            admin.settings().journalLocation()))
+            admin.settings().progressPath(), admin.settings().journalLocation()))
         .exceptionally(t -> DataSync.TaskStatusResponse.newBuilder()
             .setResponse(OpenMldbJson.error(AdminException.of(t).getMessage())).build());
   }

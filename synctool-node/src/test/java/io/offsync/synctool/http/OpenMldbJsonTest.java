@@ -35,7 +35,7 @@ class OpenMldbJsonTest {
 
   static String referenceJson() {
     return OpenMldbJson.print(OpenMldbJson.taskStatus(referenceExample(), "10.0.0.9:8848",
-        "/tmp/sync_task_progress/journal"));
+        java.nio.file.Path.of("/tmp/sync_task_progress"), "/tmp/sync_task_progress/journal"));
   }
 
   private static List<String> keys(JsonNode n) {
@@ -78,15 +78,16 @@ class OpenMldbJsonTest {
     assertEquals("51", p1.get("syncPoint").get("offset").textValue());
     assertEquals("0", root.get("task").get(1).get("count").textValue(), "an explicit 0 is printed");
 
-    assertEquals("lastUpdateTime=1683800000123;progressPath=/tmp/sync_task_progress/journal/7/0",
-        root.get("readableInfo").get(0).asText());
-    assertTrue(json.contains("\"lastUpdateTime\\u003d1683800000123;progressPath\\u003d"),
+    assertEquals("lastUpdateTime=1683800000123;lastCommitTime=0;progressPath=/tmp/sync_task_progress/7/0.progress"
+        + ";persistenceId=t0;journal=/tmp/sync_task_progress/journal", root.get("readableInfo").get(0).asText());
+    assertTrue(json.contains("\"lastUpdateTime\\u003d1683800000123;lastCommitTime\\u003d"),
         "'=' escaped as \\u003d as protobuf-java-util prints it");
   }
 
   @Test
   void noTaskMeansNoTaskAndNoReadableInfo() throws Exception {
-    String json = OpenMldbJson.print(OpenMldbJson.taskStatus(List.of(), "h:1", "/x"));
+    String json = OpenMldbJson.print(OpenMldbJson.taskStatus(List.of(), "h:1", java.nio.file.Path.of("/x"),
+        "/x/journal"));
     assertEquals("{\n  \"response\": {\n    \"code\": 0\n  }\n}", json);
   }
 
@@ -122,21 +123,24 @@ class OpenMldbJsonTest {
   void theHelpersStatusReadingWorksOnOurJson() throws Exception {
     String expected = String.join("\n",
         "2 tasks(tid-pid)",
-        "{'lastUpdateTime': '2023-05-11 10:13:20.123000', 'progressPath': '/tmp/sync_task_progress/journal/7/0',"
-            + " 'tid': 7, 'pid': 0, 'mode': 'kFull', 'startTs': '0', 'syncPoint': {'type': 'kSNAPSHOT', 'pk': 'k1',"
+        "{'lastUpdateTime': '2023-05-11 10:13:20.123000', 'lastCommitTime': '0', 'progressPath':"
+            + " '/tmp/sync_task_progress/7/0.progress', 'persistenceId': 't0', 'journal':"
+            + " '/tmp/sync_task_progress/journal', 'tid': 7, 'pid': 0, 'mode': 'kFull', 'startTs': '0', 'syncPoint': {'type': 'kSNAPSHOT', 'pk': 'k1',"
             + " 'ts': '1681000000000'}, 'tabletEndpoint': '10.0.0.1:10921', 'desEndpoint': '10.0.0.9:8848',"
             + " 'token': 't0', 'dest': '/tmp/hdfs-dest', 'dataCollector': '10.0.0.1:8888', 'count': '100',"
             + " 'status': 'RUNNING'}",
-        "{'lastUpdateTime': '2023-05-11 10:13:20', 'progressPath': '/tmp/sync_task_progress/journal/7/1',"
-            + " 'tid': 7, 'pid': 1, 'mode': 'kFull', 'startTs': '0', 'syncPoint': {'type': 'kBINLOG',"
+        "{'lastUpdateTime': '2023-05-11 10:13:20', 'lastCommitTime': '0', 'progressPath':"
+            + " '/tmp/sync_task_progress/7/1.progress', 'persistenceId': 't1', 'journal':"
+            + " '/tmp/sync_task_progress/journal', 'tid': 7, 'pid': 1, 'mode': 'kFull', 'startTs': '0', 'syncPoint': {'type': 'kBINLOG',"
             + " 'offset': '51'}, 'tabletEndpoint': '10.0.0.2:10921', 'desEndpoint': '10.0.0.9:8848',"
             + " 'token': 't1', 'dest': '/tmp/hdfs-dest', 'dataCollector': '', 'count': '0', 'status': 'FAILED'}",
         "table scope",
         "running tasks:",
         "tasks contains failed part: {7}",
         "tid: 7",
-        "failed part: {'lastUpdateTime': '2023-05-11 10:13:20', 'progressPath':"
-            + " '/tmp/sync_task_progress/journal/7/1', 'tid': 7, 'pid': 1, 'mode': 'kFull', 'startTs': '0',"
+        "failed part: {'lastUpdateTime': '2023-05-11 10:13:20', 'lastCommitTime': '0', 'progressPath':"
+            + " '/tmp/sync_task_progress/7/1.progress', 'persistenceId': 't1', 'journal':"
+            + " '/tmp/sync_task_progress/journal', 'tid': 7, 'pid': 1, 'mode': 'kFull', 'startTs': '0',"
             + " 'syncPoint': {'type': 'kBINLOG', 'offset': '51'}, 'tabletEndpoint': '10.0.0.2:10921',"
             + " 'desEndpoint': '10.0.0.9:8848', 'token': 't1', 'dest': '/tmp/hdfs-dest', 'dataCollector': '',"
             + " 'count': '0', 'status': 'FAILED'}",
