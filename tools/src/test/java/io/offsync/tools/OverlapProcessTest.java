@@ -56,19 +56,11 @@ class OverlapProcessTest {
              .index("by_name", "ts", "name").index("by_city", "ts", "city").build()) {
       String zk = cluster.startZooKeeper();
       int synctoolCluster = ProcessCluster.freePort();
-      int adminPort = ProcessCluster.freePort();
-      ProcessCluster.Node synctool = cluster.node("synctool", "synctool", "synctool.properties", String.join("\n",
-          "server.host=127.0.0.1", "server.port=" + adminPort, "zookeeper.cluster=" + zk,
-          "zookeeper.root_path=" + ZK_ROOT, "sync_task.progress_path=" + base.resolve("synctool/progress"),
-          "sync_task.check_period=2", "request.timeout=3", "cluster.host=127.0.0.1",
-          "cluster.port=" + synctoolCluster, "cluster.seed_nodes=127.0.0.1:" + synctoolCluster,
-          "management.port=" + ProcessCluster.freePort(), ""));
-      ProcessCluster.Node collector = cluster.node("collector", "data_collector", "data_collector.flags",
-          String.join("\n", "--endpoint=127.0.0.1:" + ProcessCluster.freePort(),
-              "--management_port=" + ProcessCluster.freePort(), "--zk_cluster=" + zk, "--zk_root_path=" + ZK_ROOT,
-              "--collector_datadir=" + base.resolve("collector/data"), "--ssd_root_path=" + base.resolve("tablet"),
-              "--cluster_port=" + ProcessCluster.freePort(), "--cluster_seed_nodes=127.0.0.1:" + synctoolCluster,
-              "--tail_poll_interval_ms=50", ""));
+      ProcessCluster.Node synctool = cluster.synctool("synctool", zk, ZK_ROOT, synctoolCluster,
+          "127.0.0.1:" + synctoolCluster, null, null, null);
+      ProcessCluster.Node collector = cluster.collector("collector", zk, ZK_ROOT, base.resolve("tablet"),
+          "127.0.0.1:" + synctoolCluster);
+      int adminPort = synctool.port("server.port");
 
       Map<Long, List<Object>> expected = new HashMap<>();
       long[] nextId = {0};
@@ -122,8 +114,8 @@ class OverlapProcessTest {
         }
         put(tablet, nextId, 200, expected); // closes the overlaps: more puts in a row than the window
         tablet.flush();
-        cluster.start(collector);
         cluster.start(synctool);
+        cluster.start(collector);
 
         awaitRows(fs, destPath, expected.size(), 150, cluster);
         Thread.sleep(3000); // a duplicate would show up as more rows than written
