@@ -1,6 +1,8 @@
 package io.offsync.sync;
 
 import io.offsync.collector.RowPack;
+import io.offsync.iceberg.IcebergDestination;
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.position.Position;
@@ -13,6 +15,7 @@ import io.offsync.sink.CommittedFile;
 import io.offsync.sink.FileNames;
 import io.offsync.sink.FinalNameTakenException;
 import io.offsync.sink.IoTimeout;
+import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RolledFile;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,6 +55,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -235,6 +239,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private final IoTimeout fsCalls;
   private final Materializer materializer;
   private final Deque<long[]> rateSamples = new ArrayDeque<>();
+  /** The task's Iceberg table when the format is iceberg, else null (part files). */
+  private final IcebergDestination iceberg;
 
   // runtime, not journaled
   /**
@@ -277,6 +283,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
     this.fsCalls = new IoTimeout(settings.fsCallTimeout());
     this.materializer = Materializer.createMaterializer(ctx);
+    TaskSpec t = spec.task();
+    this.iceberg = t.format() != OutputFormat.ICEBERG ? null : new IcebergDestination(
+        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), env.hadoopConf(), t.dest(), t.db(), t.table(),
+        spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation());
   }
 
   @Override
@@ -400,10 +410,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   /**
    * Reads the final files from sequence {@code from} on, as long as there are some (files the journal does not
-   * know), then deletes the stray tmp files.
+   * know), then deletes the stray tmp files. For an Iceberg table: the subtask's commits from {@code from} on (from
+   * the snapshot summaries), then the data files no commit references.
    */
   private CompletableFuture<List<CommittedFile>> reconcile(long from) {
     return fsCalls.async("reconciling partition " + spec.pid() + " in " + spec.task().dest(), () -> {
+      if (iceberg != null) {
+        return iceberg.reconcile(from);
+      }
       FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
       Path dest = fs.makeQualified(new Path(spec.task().dest()));
       List<CommittedFile> unknown = new ArrayList<>();
@@ -422,8 +436,9 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   private CompletableFuture<?> deleteStray() {
     return fsCalls.async("deleting the stray tmp files of partition " + spec.pid() + " in " + spec.task().dest(),
-        () -> CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
-            new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
+        () -> iceberg != null ? iceberg.deleteStray()
+            : CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
+                new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
   }
 
   private Effect<Event, State> onPrepared(State s, Prepared c) {
@@ -511,6 +526,16 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     var found = CompletableFuture.supplyAsync(() -> {
       NS.TableInfo info = env.metadata().byTid(spec.tid()).orElseThrow(() -> new IllegalStateException(
           "table " + spec.task().key() + " (tid " + spec.tid() + ") is no longer in ZooKeeper; delete the sync task"));
+      if (iceberg != null) {
+        try {
+          fsCalls.call("opening Iceberg table " + spec.task().key() + " in " + spec.task().dest(), () -> {
+            iceberg.openForWrite(TableSchema.of(info));
+            return null;
+          });
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       return info;
     }, blocking);
     Position from = s.position();
@@ -553,9 +578,15 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     }
     host = c.host();
     FileSystem fs;
+    Flow<RowPack, RolledFile, NotUsed> sink;
     try {
       fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
-    } catch (java.io.IOException e) {
+      sink = iceberg != null
+          ? CommitSink.flow(fs, new Path(spec.task().dest()), iceberg.layout(), spec.tid(), spec.pid(),
+              TableSchema.of(c.table()), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId())
+          : CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
+              spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId());
+    } catch (java.io.IOException | RuntimeException e) {
       return failure(s, message(e));
     }
     long g = gen;
@@ -574,8 +605,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         })
         .filter(pack -> !pack.isHeartbeat())
         .viaMat(KillSwitches.single(), Keep.right())
-        .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId()))
+        .via(sink)
         .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
             self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
         .toMat(Sink.ignore(), Keep.both())
@@ -686,8 +716,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    */
   private void startRename(RolledFile f, ActorRef<StatusReply<Done>> replyTo) {
     commitInFlight = true;
-    fsCalls.async("renaming " + f.tmp() + " to " + f.finalPath(),
-            () -> CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
+    String what = iceberg != null ? "committing " + f.finalPath() + " to Iceberg table " + spec.task().key()
+        : "renaming " + f.tmp() + " to " + f.finalPath();
+    fsCalls.<Object>async(what, () -> iceberg != null ? iceberg.commit(f)
+            : CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
         .whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
   }
 

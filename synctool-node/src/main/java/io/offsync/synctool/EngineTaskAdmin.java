@@ -70,7 +70,11 @@ public final class EngineTaskAdmin implements TaskAdmin {
 
   @Override
   public CompletionStage<Done> create(CreateTaskRequest r) {
-    OutputFormat format = r.getFormat() == Format.CSV ? OutputFormat.CSV : OutputFormat.PARQUET;
+    OutputFormat format = switch (r.getFormat()) {
+      case CSV -> OutputFormat.CSV;
+      case ICEBERG -> OutputFormat.ICEBERG;
+      default -> OutputFormat.PARQUET;
+    };
     RollPolicy roll = new RollPolicy(r.getRollSizeBytes(), Duration.ofSeconds(r.getRollTimeSeconds()),
         Duration.ofSeconds(r.getRollIdleSeconds()));
     TaskSpec spec = new TaskSpec(r.getTable().getDb(), r.getTable().getTable(), r.getMode(), r.getStartTs(),

@@ -135,7 +135,8 @@ public final class SyncToolHelper {
     @Option(names = {"-d", "--dest"}, required = true,
         description = "destination directory (path on the default FS, or a URI such as hdfs://nn:8020/dir)")
     String dest;
-    @Option(names = "--format", description = "parquet or csv (default: the synctool's sync_task.default_format)")
+    @Option(names = "--format", description = "parquet, csv or iceberg (an Iceberg table <dest>/<db>/<table>;"
+        + " default: the synctool's sync_task.default_format)")
     String format;
     @Option(names = "--roll-size", description = "roll output files at this many bytes") long rollSize;
     @Option(names = "--roll-time", description = "roll output files after this many seconds") int rollTime;
@@ -156,8 +157,9 @@ public final class SyncToolHelper {
         f = switch (format.toLowerCase(Locale.ROOT)) {
           case "parquet" -> Format.PARQUET;
           case "csv" -> Format.CSV;
+          case "iceberg" -> Format.ICEBERG;
           default -> throw new CommandLine.ParameterException(spec.commandLine(),
-              "--format takes parquet or csv, got '" + format + "'");
+              "--format takes parquet, csv or iceberg, got '" + format + "'");
         };
       }
       CreateTaskRequest req = CreateTaskRequest.newBuilder().setTable(t).setMode(mode)

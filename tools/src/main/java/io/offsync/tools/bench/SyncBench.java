@@ -1,34 +1,19 @@
 package io.offsync.tools.bench;
 
-import com.typesafe.config.ConfigFactory;
-import io.offsync.collector.HardLinker;
-import io.offsync.collector.node.CollectorNode;
-import io.offsync.collector.node.DataCollectorFlags;
-import io.offsync.synctool.EngineTaskAdmin;
-import io.offsync.synctool.SyncToolNode;
-import io.offsync.synctool.SyncToolSettings;
-import io.offsync.synctool.cli.SyncToolHelper;
-import io.offsync.testkit.DemoTablet;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.MiniHdfs;
 import io.offsync.testkit.TabletFixture;
 import io.offsync.tools.OutputFiles;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.function.ToDoubleFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import picocli.CommandLine;
@@ -36,16 +21,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * End-to-end benchmark (not a test): generates a demo OpenMLDB table (N rows, 4 partitions, 90% in the RocksDB
- * snapshot, 10% in the binlog), runs a collector and a synctool node in this JVM on an embedded ZooKeeper and an
- * H2 journal, and syncs the table in mode 0 into (a) a local directory and (b) a MiniDFSCluster. For each target
- * it prints rows/s, MB/s (of the table's bytes on the tablet: snapshot SST files + binlog files), peak heap, the
- * committed file count, and the time to copy those same snapshot + binlog bytes raw into the same target, with
- * the ratio offsync rate / raw rate. Then it measures continuous-mode latency: a mode-2 task on a small second
- * table, single rows appended to its binlog, time until the row is in a committed file.
+ * End-to-end benchmark (not a test): generates a demo OpenMLDB table (N rows, 90% in the RocksDB snapshot, 10% in
+ * the binlog) in a child JVM, runs a collector and a synctool node in this JVM on an embedded ZooKeeper and an H2
+ * journal, and syncs the table in mode 0 (journaled commits, exactly once, default roll settings) into a local
+ * directory, first in this cold JVM, then into a MiniDFSCluster, then {@code --warm-runs} times locally in the warm
+ * JVM. Next to each sync it measures, in the same run, the floors of {@link Floors}: DuckDB writing the same rows as
+ * Parquet, the read floor (our readers, no decode, no write), and the raw copy of the table's files into the same
+ * file system; it prints each as a ratio {@code offsync/duckdb = 0.NN}, {@code offsync/read-floor = 0.NN},
+ * {@code offsync/raw = 0.NN}, then the medians of the warm runs and {@code cold/warm = 0.NN}. Then continuous-mode
+ * latency: a mode-2 task on a small second table, single rows appended to its binlog, time until the row is in a
+ * committed file. Each figure line carries the machine's load average: absolute figures on a shared machine are noisy,
+ * ratios measured side by side less so.
  *
- * <p>Run with {@code bin/bench [--rows N] [--dir D] [--no-hdfs] [--latency-samples K]}; {@code bin/bench} runs the
- * JVM with {@code -Xmx512m}, so finishing at all shows the heap bound.
+ * <p>{@code --sweep} instead syncs tables of 1, 2, 4, 8, 16 partitions (at {@code --rows}) and of 1 M, 5 M, 10 M rows
+ * (at {@code --partitions}) once each in the warm JVM and prints rows/s and peak heap as a table.
+ *
+ * <p>{@code bin/bench} runs the JVM with {@code -Xmx512m}, so finishing at all shows the heap bound.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "offsync end-to-end benchmark")
 public final class SyncBench implements Callable<Integer> {
@@ -63,6 +54,10 @@ public final class SyncBench implements Callable<Integer> {
   @Option(names = "--no-hdfs", description = "skip the MiniDFSCluster target")
   boolean noHdfs;
 
+  @Option(names = "--warm-runs", defaultValue = "3", description = "warm local syncs, each with its floors; medians "
+      + "are reported (default ${DEFAULT-VALUE})")
+  int warmRuns;
+
   @Option(names = "--latency-samples", defaultValue = "5", description = "appends timed in continuous mode")
   int latencySamples;
 
@@ -70,9 +65,27 @@ public final class SyncBench implements Callable<Integer> {
       + "seconds (default ${DEFAULT-VALUE})")
   int rollIdle;
 
+  @Option(names = "--sweep", description = "rows/s and peak heap over partitions and table sizes, as a table")
+  boolean sweep;
+
+  @Option(names = "--sweep-partitions", split = ",", defaultValue = "1,2,4,8,16",
+      description = "--sweep: partition counts, at --rows rows (default ${DEFAULT-VALUE})")
+  List<Integer> sweepPartitions;
+
+  @Option(names = "--sweep-rows", split = ",", defaultValue = "1000000,5000000,10000000",
+      description = "--sweep: table sizes, at --partitions partitions (default ${DEFAULT-VALUE})")
+  List<Long> sweepRows;
+
   private final AtomicLong peakHeap = new AtomicLong();
   private final AtomicLong peakLive = new AtomicLong();
   private volatile boolean sampling = true;
+
+  /** One mode-0 sync as measured. */
+  record Sync(long rows, double seconds, double cpuSeconds, int files, long outBytes, long peakHeap, long peakLive) {
+    double rowsPerSecond() {
+      return rows / seconds;
+    }
+  }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new SyncBench()).execute(args));
@@ -85,145 +98,156 @@ public final class SyncBench implements Callable<Integer> {
     sampler.setDaemon(true);
     sampler.start();
     try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
+      if (sweep) {
+        new Sweep(this, zk.connectString()).run();
+        return 0;
+      }
       Path tablet = dir.resolve("tablet-" + rows + "x" + partitions);
-      generate(tablet, zk.connectString(), 1, rows, Files.isDirectory(tablet.resolve("1_0")));
-      long sourceBytes = 0;
-      List<Path> sourceFiles = new ArrayList<>();
-      for (int pid = 0; pid < partitions; pid++) {
-        Path p = tablet.resolve("1_" + pid);
-        try (Stream<Path> s = Files.walk(p.resolve("snapshot"))) {
-          s.filter(Files::isRegularFile).forEach(sourceFiles::add);
-        }
-        try (Stream<Path> s = Files.walk(p.resolve("binlog"))) {
-          s.filter(Files::isRegularFile).forEach(sourceFiles::add);
-        }
-      }
-      for (Path f : sourceFiles) {
-        sourceBytes += Files.size(f);
-      }
+      BenchTable table = BenchTable.generate(tablet, zk.connectString(), 1, "demo_table", rows, partitions);
       System.out.printf("table: %,d rows, %d partitions, %,d bytes on the tablet (snapshot + binlog, %d files),"
-          + " %.0f bytes/row%n", rows, partitions, sourceBytes, sourceFiles.size(), (double) sourceBytes / rows);
-      Path small = tablet; // the same tablet root: the collector finds partitions as <root>/<tid>_<pid>
-      deleteRecursively(small.resolve("2_0"));
-      generate(small, zk.connectString(), 2, 1000, false);
-
-      Path hadoopConf = dir.resolve("hadoop-conf");
-      Files.createDirectories(hadoopConf);
-      Files.writeString(hadoopConf.resolve("hdfs-site.xml"), "<configuration><property><name>dfs.replication"
-          + "</name><value>1</value></property></configuration>\n");
-      int serverPort = freePort();
-      int clusterPort = freePort();
+              + " %.0f bytes/row; generation: %s%n", rows, partitions, table.bytes(), table.files().size(),
+          (double) table.bytes() / rows, table.generation());
+      BenchTable.deleteRecursively(tablet.resolve("2_0"));
+      Files.deleteIfExists(tablet.resolve("generated-2"));
+      BenchTable.generate(tablet, zk.connectString(), 2, "latency_table", 1000, 1);
       Path run = dir.resolve("run-" + System.currentTimeMillis());
-      Properties props = new Properties();
-      props.putAll(Map.of("server.host", "127.0.0.1", "server.port", String.valueOf(serverPort),
-          "zookeeper.cluster", zk.connectString(), "zookeeper.root_path", "/openmldb",
-          "sync_task.progress_path", run.resolve("progress").toString(), "hadoop.conf.dir", hadoopConf.toString(),
-          "cluster.host", "127.0.0.1", "cluster.port", String.valueOf(clusterPort),
-          "management.port", String.valueOf(freePort())));
-      SyncToolNode synctool = SyncToolNode.start(SyncToolSettings.parse(props, null), ConfigFactory.load(),
-          EngineTaskAdmin.engine());
-      CollectorNode collector = CollectorNode.start(DataCollectorFlags.of(Map.of(
-          "endpoint", "127.0.0.1:" + freePort(), "management_port", "0", "zk_cluster", zk.connectString(),
-          "collector_datadir", run.resolve("collector").toString(),
-          "ssd_root_path", tablet.toString(), "cluster_port", String.valueOf(freePort()),
-          "cluster_seed_nodes", "127.0.0.1:" + clusterPort)), HardLinker.FILES);
-      try {
-        String server = "127.0.0.1:" + serverPort;
-        Configuration conf = new Configuration();
-        FileSystem local = FileSystem.getLocal(conf);
-        // the first run includes JIT warm-up of every stage; the last local run is the warm figure
-        target("local (cold JVM)", local, new org.apache.hadoop.fs.Path(run.resolve("out-local-1").toUri()), server,
-            sourceFiles, sourceBytes);
-        if (!noHdfs) {
-          try (MiniHdfs hdfs = MiniHdfs.start(1, run.resolve("minidfs"))) {
-            FileSystem fs = hdfs.fileSystem();
-            target("hdfs (MiniDFSCluster)", fs, new org.apache.hadoop.fs.Path(hdfs.uri().toString() + "/bench/out"),
-                server, sourceFiles, sourceBytes);
+      try (BenchNodes nodes = BenchNodes.start(zk.connectString(), tablet, run)) {
+        FileSystem local = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path coldOut = new org.apache.hadoop.fs.Path(run.resolve("out-cold").toUri());
+        Sync cold = sync(nodes, local, coldOut);
+        print("local (cold JVM)", cold, table);
+        try (Floors floors = Floors.load(run.resolve("out-cold").toString() + "/*.parquet")) {
+          if (floors.rows() != rows) {
+            throw new IllegalStateException("DuckDB read " + floors.rows() + " rows of the output, " + rows
+                + " expected");
           }
+          measured(floors, table, local, run, "out-cold", cold);
+          if (!noHdfs) {
+            try (MiniHdfs hdfs = MiniHdfs.start(1, run.resolve("minidfs"))) {
+              FileSystem fs = hdfs.fileSystem();
+              org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(hdfs.uri().toString() + "/bench/out");
+              Sync s = sync(nodes, fs, out);
+              print("hdfs (MiniDFSCluster)", s, table);
+              Floors.Run raw = Floors.rawCopy(table.files(), fs, new org.apache.hadoop.fs.Path(out + "-raw"));
+              printRaw(s, raw);
+            }
+          }
+          List<Sync> warm = new ArrayList<>();
+          List<Floors.Run[]> warmFloors = new ArrayList<>();
+          for (int i = 1; i <= warmRuns; i++) {
+            String name = "out-warm-" + i;
+            Sync s = sync(nodes, local, new org.apache.hadoop.fs.Path(run.resolve(name).toUri()));
+            print("local (warm JVM) run " + i + "/" + warmRuns, s, table);
+            warm.add(s);
+            warmFloors.add(measured(floors, table, local, run, name, s));
+            BenchTable.deleteRecursively(run.resolve(name));
+          }
+          summary(cold, warm, warmFloors, table);
         }
-        target("local (warm JVM)", local, new org.apache.hadoop.fs.Path(run.resolve("out-local-2").toUri()), server,
-            sourceFiles, sourceBytes);
-        latency(small, local, new org.apache.hadoop.fs.Path(run.resolve("out-latency").toUri()), server);
-      } finally {
-        quietShutdown();
-        collector.close();
-        synctool.close();
-        sampling = false;
+        latency(nodes, tablet, local, new org.apache.hadoop.fs.Path(run.resolve("out-latency").toUri()));
       }
+    } finally {
+      sampling = false;
     }
     return 0;
   }
 
-  /**
-   * The two nodes of this JVM leave and tear their connections down; Pekko logs each aborted connection at WARN
-   * ("Upstream failed ... The connection has been aborted"). That is the bench ending, not a finding: its output
-   * holds only its figures.
-   */
-  private static void quietShutdown() {
-    if (org.slf4j.LoggerFactory.getLogger("org.apache.pekko") instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(ch.qos.logback.classic.Level.ERROR);
+  /** The floors right after sync {@code s} into {@code run/<name>}, each printed with its ratio. */
+  private Floors.Run[] measured(Floors floors, BenchTable table, FileSystem local, Path run, String name, Sync s)
+      throws Exception {
+    Floors.Run duck = floors.duckDb(run.resolve(name + "-duckdb.parquet"));
+    System.out.printf("  DuckDB COPY to Parquet (%d threads): %,.0f rows/s (%.2f s); offsync/duckdb = %.2f%n",
+        Runtime.getRuntime().availableProcessors(), duck.perSecond(), duck.seconds(),
+        s.rowsPerSecond() / duck.perSecond());
+    Floors.Run read = floors.readFloor(table.root(), table.tid(), table.partitions());
+    if (read.count() != rows) {
+      throw new IllegalStateException("read floor read " + read.count() + " rows, " + rows + " expected");
     }
+    System.out.printf("  read floor (PartitionReader, no decode, %d partitions in parallel): %,.0f rows/s (%.2f s);"
+        + " offsync/read-floor = %.2f%n", table.partitions(), read.perSecond(), read.seconds(),
+        s.rowsPerSecond() / read.perSecond());
+    Floors.Run raw = Floors.rawCopy(table.files(), local,
+        new org.apache.hadoop.fs.Path(run.resolve(name + "-raw").toUri()));
+    printRaw(s, raw);
+    BenchTable.deleteRecursively(run.resolve(name + "-raw"));
+    return new Floors.Run[] {duck, read, raw};
   }
 
-  private void target(String name, FileSystem fs, org.apache.hadoop.fs.Path dest, String server,
-      List<Path> sourceFiles, long sourceBytes) throws Exception {
+  private static void printRaw(Sync s, Floors.Run raw) {
+    System.out.printf("  raw copy of the table's %,d bytes into the same file system: %.1f MB/s (%.2f s);"
+        + " offsync/raw = %.2f%n", raw.count(), raw.count() / 1e6 / raw.seconds(), raw.seconds(),
+        raw.seconds() / s.seconds());
+  }
+
+  private void summary(Sync cold, List<Sync> warm, List<Floors.Run[]> floors, BenchTable table) {
+    double offsync = median(warm, Sync::rowsPerSecond);
+    double duck = median(floors, f -> f[0].perSecond());
+    double read = median(floors, f -> f[1].perSecond());
+    double rawSecs = median(floors, f -> f[2].seconds());
+    double syncSecs = median(warm, Sync::seconds);
+    System.out.printf("summary, medians of %d warm local runs (load %s): offsync %,.0f rows/s, DuckDB %,.0f rows/s,"
+            + " read floor %,.0f rows/s, raw copy %.1f MB/s; cold JVM %,.0f rows/s%n", warm.size(), load(), offsync,
+        duck, read, table.bytes() / 1e6 / rawSecs, cold.rowsPerSecond());
+    System.out.printf("  offsync/duckdb = %.2f%n  offsync/read-floor = %.2f%n  offsync/raw = %.2f%n"
+        + "  cold/warm = %.2f%n", offsync / duck, offsync / read, rawSecs / syncSecs, cold.rowsPerSecond() / offsync);
+  }
+
+  private static <T> double median(List<T> xs, ToDoubleFunction<T> f) {
+    double[] v = xs.stream().mapToDouble(f).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** A mode-0 sync of table 1 into {@code dest}, timed from the create until every row is committed. */
+  Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest) throws Exception {
+    return sync(nodes, fs, dest, "demo_db.demo_table", rows);
+  }
+
+  Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest, String table, long expected)
+      throws Exception {
     System.gc();
     peakHeap.set(0);
     peakLive.set(0);
-    long cpu0;
-    long t0;
-    for (int attempt = 1; ; attempt++) {
-      cpu0 = processCpuNanos();
-      t0 = System.nanoTime();
-      try {
-        helper(server, "create", "-t", "demo_db.demo_table", "-m", "0", "-d", dest.toString());
-        break;
-      } catch (IllegalStateException e) {
-        // the collector started just before may not have registered yet: nothing was created, try again
-        if (attempt == 150 || !e.getMessage().contains("no live collector")) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
-    }
+    long cpu0 = processCpuNanos();
+    long t0 = System.nanoTime();
+    nodes.create("-t", table, "-m", "0", "-d", dest.toString());
     long committed = 0;
-    while (committed < rows) {
+    while (committed < expected) {
       Thread.sleep(100);
       committed = OutputFiles.totalRows(fs, dest);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
-    if (committed != rows) {
-      throw new IllegalStateException(name + ": " + committed + " rows committed, " + rows + " expected");
+    if (committed != expected) {
+      throw new IllegalStateException(table + ": " + committed + " rows committed, " + expected + " expected");
     }
-    int files = OutputFiles.committed(fs, dest).size();
-    long outBytes = OutputFiles.committed(fs, dest).stream().mapToLong(s -> s.getLen()).sum();
-    long heap = peakHeap.get();
-    long live = peakLive.get();
-    waitTaskGone(server);
-
-    org.apache.hadoop.fs.Path rawDest = new org.apache.hadoop.fs.Path(dest.getParent(), dest.getName() + "-raw");
-    long r0 = System.nanoTime();
-    int i = 0;
-    for (Path f : sourceFiles) {
-      fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(f.toUri()),
-          new org.apache.hadoop.fs.Path(rawDest, (i++) + "-" + f.getFileName()));
-    }
-    double rawSecs = (System.nanoTime() - r0) / 1e9;
-    double mbps = sourceBytes / 1e6 / secs;
-    double rawMbps = sourceBytes / 1e6 / rawSecs;
-    System.out.printf("%s%n  mode 0: %,d rows in %.1f s = %,.0f rows/s, %.1f MB/s of table bytes; %d files, %,d"
-            + " bytes of Parquet; peak heap %d MB used"
-            + " (incl. garbage; -Xmx caps it), %d MB live after GC; %.1f s of CPU (all threads of this JVM, %d cores)%n",
-        name, rows, secs, rows / secs, mbps, files, outBytes, heap >> 20, live >> 20, cpuSecs,
-        Runtime.getRuntime().availableProcessors());
-    System.out.printf("  raw copy of the same %,d bytes into the same file system: %.1f s = %.1f MB/s;"
-        + " offsync/raw = %.2f%n", sourceBytes, rawSecs, rawMbps, mbps / rawMbps);
+    List<org.apache.hadoop.fs.FileStatus> files = OutputFiles.committed(fs, dest);
+    long outBytes = files.stream().mapToLong(org.apache.hadoop.fs.FileStatus::getLen).sum();
+    Sync s = new Sync(expected, secs, cpuSecs, files.size(), outBytes, peakHeap.get(), peakLive.get());
+    nodes.awaitNoTask();
+    return s;
   }
 
-  private void latency(Path tablet, FileSystem fs, org.apache.hadoop.fs.Path dest, String server)
+  private static void print(String name, Sync s, BenchTable table) {
+    System.out.printf("%s, load %s%n  offsync mode 0: %,d rows in %.2f s = %,.0f rows/s, %.1f MB/s of table bytes;"
+            + " %d files, %,d bytes of Parquet; peak heap %d MB used (incl. garbage; -Xmx caps it), %d MB live"
+            + " after GC; %.1f s of CPU (all threads of this JVM, %d cores)%n", name, load(), s.rows(), s.seconds(),
+        s.rowsPerSecond(), table.bytes() / 1e6 / s.seconds(), s.files(), s.outBytes(), s.peakHeap() >> 20,
+        s.peakLive() >> 20, s.cpuSeconds(), Runtime.getRuntime().availableProcessors());
+  }
+
+  /** The 1, 5 and 15 minute load averages. */
+  static String load() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (Exception e) {
+      return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
+  private void latency(BenchNodes nodes, Path tablet, FileSystem fs, org.apache.hadoop.fs.Path dest)
       throws Exception {
-    helper(server, "create", "-t", "demo_db.latency_table", "-m", "2", "-d", dest.toString(), "--roll-idle",
+    nodes.create("-t", "demo_db.latency_table", "-m", "2", "-d", dest.toString(), "--roll-idle",
         String.valueOf(rollIdle), "--roll-time", "60");
     long committed = 0;
     while (committed < 1000) {
@@ -245,52 +269,11 @@ public final class SyncBench implements Callable<Integer> {
         samples.add((System.nanoTime() - t0) / 1e9);
       }
     }
-    helper(server, "delete", "-t", "demo_db.latency_table");
+    nodes.helper("delete", "-t", "demo_db.latency_table");
     samples.sort(Double::compare);
     System.out.printf("continuous mode: append -> committed file latency over %d appends: min %.2f s, median %.2f"
             + " s, max %.2f s (roll idle %d s; target <= roll interval + 2 s)%n", samples.size(), samples.get(0),
         samples.get(samples.size() / 2), samples.get(samples.size() - 1), rollIdle);
-  }
-
-  private void generate(Path root, String zk, int tid, long n, boolean reuse) throws Exception {
-    String table = tid == 1 ? "demo_table" : "latency_table";
-    List<String> args = new ArrayList<>(List.of("--root", root.toString(), "--zk", zk, "--tid",
-        String.valueOf(tid), "--table", table, "--partitions", String.valueOf(tid == 1 ? partitions : 1)));
-    if (reuse) {
-      // re-register the metadata only: append nothing
-      args.addAll(List.of("--append", "--rows", "0"));
-    } else {
-      args.addAll(List.of("--rows", String.valueOf(n)));
-    }
-    StringWriter out = new StringWriter();
-    CommandLine cl = new CommandLine(new DemoTablet());
-    cl.setOut(new PrintWriter(out));
-    int code = cl.execute(args.toArray(String[]::new));
-    if (code != 0) {
-      throw new IllegalStateException("DemoTablet " + args + " exited " + code);
-    }
-  }
-
-  private static void helper(String server, String... args) {
-    List<String> all = new ArrayList<>(List.of("-s", server, "--timeout", "30"));
-    all.addAll(List.of(args));
-    StringWriter out = new StringWriter();
-    int code = SyncToolHelper.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(out));
-    if (code != 0) {
-      throw new IllegalStateException("synctool-helper " + all + ": " + out);
-    }
-  }
-
-  private static void waitTaskGone(String server) throws InterruptedException {
-    for (int i = 0; i < 600; i++) {
-      StringWriter out = new StringWriter();
-      SyncToolHelper.run(new String[] {"-s", server, "status"}, new PrintWriter(out), new PrintWriter(out));
-      if (out.toString().contains("no task")) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new IllegalStateException("mode-0 task did not finish");
   }
 
   private void sampleHeap() {
@@ -320,22 +303,5 @@ public final class SyncBench implements Callable<Integer> {
   private static long processCpuNanos() {
     return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
         ? os.getProcessCpuTime() : 0;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(x);
-      }
-    }
   }
 }
