@@ -200,7 +200,7 @@ public final class SyncToolHelper {
     }
   }
 
-  @Command(name = "resume", description = "Resume a paused sync task from its position.")
+  @Command(name = "resume", description = "Resume a paused sync task, or its FAILED subtasks, from their journaled positions.")
   static final class Resume extends Verb {
     @Option(names = "-t", required = true, description = "db.table") String dbTable;
 
