@@ -4,6 +4,7 @@ import io.offsync.protocol.admin.Collector;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
@@ -94,6 +95,12 @@ public final class EngineTaskAdmin implements TaskAdmin {
   @Override
   public CompletionStage<Done> resume(String db, String table) {
     return refusals(tasks.resume(db, table));
+  }
+
+  @Override
+  public CompletionStage<VerifyReply> verify(String db, String table) {
+    return refusals(tasks.verify(db, table)).thenApply(r -> VerifyReply.newBuilder().setOk(r.ok())
+        .addAllLine(r.lines()).addAllProblem(r.problems()).build());
   }
 
   @Override
