@@ -88,7 +88,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * nothing, and a lost collector fails the stream). A leader that moves to another machine (checked every
  * {@code leader-check-interval}) makes it reopen there.
  * After {@code retry.max-retries} consecutive failures without a committed file in between the subtask becomes
- * FAILED with the reason, which is journaled; its committed files stay.
+ * FAILED with the reason, which is journaled; its committed files stay. FAILED is not final: {@link Resume} (the
+ * helper's {@code resume}) or, after {@code retry.failed-min-backoff} (doubling per round, at most
+ * {@code retry.failed-max-backoff}), the subtask itself journals {@link Resumed} and reopens from its journaled
+ * position with a fresh retry budget.
  *
  * <p>A hung destination file system: every file-system call (the sink's writes, hsync and close, the rename, the
  * stray tmp cleanup) is bounded by {@code fs-call-timeout}; one that outlives it fails the stream (or the prepare
@@ -106,8 +109,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Stops reading (journaled); committed work stays. */
   public enum Pause implements Command { INSTANCE }
 
-  /** Resumes a paused subtask from its journaled position. */
+  /** Resumes a paused or FAILED subtask from its journaled position. */
   public enum Resume implements Command { INSTANCE }
+
+  /** Timer: the automatic resume of a FAILED subtask. */
+  private enum RetryFailed implements Command { INSTANCE }
 
   /** Tears the stream down, finishes a journaled commit, deletes stray tmp files, then stops the actor. */
   public enum Stop implements Command { INSTANCE }
@@ -257,6 +263,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private boolean preparing;
   private Intent intent = Intent.NONE;
   private int failures;
+  /** FAILED rounds of this actor incarnation: the automatic resume waits longer after each. */
+  private int failedRounds;
   private long streamOpens;
   private long streamFailures;
   private String reason = "";
@@ -303,6 +311,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
+        .onCommand(RetryFailed.class, (s, c) -> {
+          if (s.lifecycle() != Lifecycle.FAILED) {
+            return Effect().none();
+          }
+          ctx.getLog().info("subtask {} resumes by itself after FAILED ({}): {}", spec.subtaskId(), failedRounds,
+              s.reason());
+          return onResume(s, Resume.INSTANCE);
+        })
         .onCommand(Stop.class, this::onStop)
         .onCommand(Prepared.class, this::onPrepared)
         .onCommand(Opened.class, this::onOpened)
@@ -340,10 +356,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onResume(State s, Resume c) {
-    if (s.lifecycle() != Lifecycle.PAUSED) {
+    if (s.lifecycle() != Lifecycle.PAUSED && s.lifecycle() != Lifecycle.FAILED) {
       return Effect().none();
     }
     return Effect().persist(new Resumed(now())).thenRun(ns -> {
+      timers.cancel(RetryFailed.INSTANCE);
       failures = 0;
       reason = "";
       if (streamLive) {
@@ -863,6 +880,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       ctx.getLog().warn("subtask {} FAILED: {}", spec.subtaskId(), finalReason);
       return Effect().persist(new Failed(finalReason, now())).thenRun(ns -> {
         phase = SubtaskState.FAILED;
+        scheduleFailedRetry();
         report(ns);
       });
     }
@@ -872,6 +890,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     scheduleReopen(settings.backoff(failures));
     report(s);
     return Effect().none();
+  }
+
+  /** A FAILED subtask resumes by itself after a backoff that doubles with each FAILED round of this actor. */
+  private void scheduleFailedRetry() {
+    failedRounds++;
+    timers.startSingleTimer(RetryFailed.INSTANCE, RetryFailed.INSTANCE, settings.failedBackoff(failedRounds));
   }
 
   private void scheduleReopen(Duration after) {
@@ -919,6 +943,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
           report(s);
           if (s.lifecycle() == Lifecycle.ACTIVE) {
             prepare(s);
+          } else if (s.lifecycle() == Lifecycle.FAILED) {
+            scheduleFailedRetry();
           }
         })
         .onSignal(PostStop.instance(), s -> abortStream())

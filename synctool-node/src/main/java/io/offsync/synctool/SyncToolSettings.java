@@ -279,14 +279,10 @@ public record SyncToolSettings(
    * and the JDBC journal, on top of {@code fallback} (normally {@code ConfigFactory.load()}).
    */
   public Config toPekkoConfig(Config fallback) {
-    List<String> seedAddresses = new ArrayList<>();
-    for (String seed : seedNodes) {
-      seedAddresses.add("pekko://" + SYSTEM_NAME + "@" + seed);
-    }
     Config own = ConfigFactory.empty()
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("synctool")))
-        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(clusterHost))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(clusterPort))
         .withValue("pekko.http.server.enable-http2", ConfigValueFactory.fromAnyRef("on"))
@@ -304,6 +300,17 @@ public record SyncToolSettings(
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();
+  }
+
+  /** cluster.seed_nodes as Pekko addresses; {@code ClusterMembership} tries them besides ZooKeeper's members. */
+  public List<org.apache.pekko.actor.Address> seedAddresses() {
+    List<org.apache.pekko.actor.Address> out = new ArrayList<>();
+    for (String seed : seedNodes) {
+      int colon = seed.lastIndexOf(':');
+      out.add(new org.apache.pekko.actor.Address("pekko", SYSTEM_NAME, seed.substring(0, colon),
+          Integer.parseInt(seed.substring(colon + 1))));
+    }
+    return out;
   }
 
   private static com.typesafe.config.ConfigValue millis(Duration d) {

@@ -154,8 +154,10 @@ class SyncToolSettingsTest {
         "journal.password", "p"), null);
     Config c = s.toPekkoConfig(ConfigFactory.empty());
     assertEquals(List.of("synctool"), c.getStringList("pekko.cluster.roles"));
+    // the node joins through ClusterMembership (ZooKeeper's members and these), not Pekko's seed nodes
+    assertEquals(List.of(), c.getStringList("pekko.cluster.seed-nodes"));
     assertEquals(List.of("pekko://offsync@10.1.2.4:2553", "pekko://offsync@10.1.2.5:2553"),
-        c.getStringList("pekko.cluster.seed-nodes"));
+        s.seedAddresses().stream().map(Object::toString).toList());
     assertEquals("10.1.2.3", c.getString("pekko.remote.artery.canonical.hostname"));
     assertEquals(25530, c.getInt("pekko.remote.artery.canonical.port"));
     assertEquals(18849, c.getInt("pekko.management.http.port"));
