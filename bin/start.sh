@@ -8,8 +8,9 @@
 # to OFFSYNC_LOG_DIR, by default CONF_DIR/../logs (<component>.pid, <component>.log). Works from any directory.
 # The first start builds the component with Maven (again whenever sources changed).
 #
-# start waits until the process answers its health endpoint: data_collector http://<endpoint>/status,
-# synctool http://<management.host>:<management.port>/ready (cluster joined, ZooKeeper, journal, HDFS reachable);
+# start waits until the process is a member (Up) of the cluster and answers its health endpoint: data_collector
+# http://<endpoint>/status saying "cluster: Up", synctool http://<management.host>:<management.port>/ready
+# (cluster joined, ZooKeeper, journal, HDFS reachable);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
 # JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g), after offsync_jvm_opts of bin/common.sh.
@@ -49,7 +50,8 @@ case "$component" in
     args=("--flagfile=$cfg")
     endpoint="$(flag endpoint "$cfg" 127.0.0.1:8888)"
     # the status page listens on the endpoint's port, on http_bind_host (default every interface)
-    health="http://$(local_host "$(flag http_bind_host "$cfg" 0.0.0.0)"):${endpoint##*:}/status" ;;
+    health="http://$(local_host "$(flag http_bind_host "$cfg" 0.0.0.0)"):${endpoint##*:}/status"
+    member_line='^cluster: Up' ;;
   synctool)
     module=synctool-node; main=io.offsync.synctool.SyncToolMain; cfg="$conf/synctool.properties"
     [ -f "$cfg" ] || { echo "missing $cfg" >&2; exit 2; }
@@ -58,7 +60,8 @@ case "$component" in
     mhost="$(prop management.host "$cfg" "")"
     [ -n "$mhost" ] || mhost="$(prop cluster.host "$cfg" "")"
     [ -n "$mhost" ] || mhost="$server_host"
-    health="http://$(local_host "$mhost"):$(prop management.port "$cfg" 8849)/ready" ;;
+    health="http://$(local_host "$mhost"):$(prop management.port "$cfg" 8849)/ready"
+    member_line='' ;;
   *) usage ;;
 esac
 pidfile="$logdir/$component.pid"
@@ -72,6 +75,10 @@ running() {
 }
 
 healthy() { curl -sf -m 5 -o /dev/null "$health"; }
+# started: healthy, and for a collector Up in the cluster (its /status answers before it has joined)
+member() {
+  if [ -z "$member_line" ]; then healthy; else curl -sf -m 5 "$health" 2>/dev/null | grep -q "$member_line"; fi
+}
 # why the health endpoint is not 200 (/ready names the failing dependency in its body), or that it is silent
 why_unhealthy() { curl -s -m 5 "$health" 2>/dev/null | head -c 2000 || true; }
 
@@ -101,8 +108,8 @@ start() {
       rm -f "$pidfile"
       return 1
     fi
-    if healthy; then
-      echo "$component started (pid $pid), $health answers, log $logfile"
+    if member; then
+      echo "$component started (pid $pid), $health answers${member_line:+ (Up in the cluster)}, log $logfile"
       return 0
     fi
     sleep 1

@@ -107,8 +107,21 @@ public final class CommitSink {
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, int tid, int pid,
       TableSchema schema, OutputFormat format, RollPolicy roll, long firstSeq, Position from, IoTimeout calls,
       String owner) {
-    return Flow.fromGraph(new Stage(fs, fs.makeQualified(dest), tid, pid, schema, format, roll, firstSeq, from,
-            calls, owner))
+    Path qualified = fs.makeQualified(dest);
+    return flow(fs, qualified, PartLayout.files(fs, qualified, tid, pid, format), tid, pid, schema, roll, firstSeq,
+        from, calls, owner);
+  }
+
+  /**
+   * The sink of partition (tid, pid) writing through {@code layout} (names and writers; an Iceberg table's data
+   * files, for instance), every file-system call bounded by {@code calls}, each file's {@link CommitRecord} naming
+   * {@code owner}.
+   *
+   * @param dest where the files go, for messages
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, PartLayout layout, int tid,
+      int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls, String owner) {
+    return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
         .async();
@@ -120,24 +133,24 @@ public final class CommitSink {
     private final FlowShape<RowPack, RolledFile> shape = FlowShape.of(in, out);
     private final FileSystem fs;
     private final Path dest;
+    private final PartLayout layout;
     private final int tid;
     private final int pid;
     private final TableSchema schema;
-    private final OutputFormat format;
     private final RollPolicy roll;
     private final long firstSeq;
     private final Position from;
     private final IoTimeout calls;
     private final String owner;
 
-    Stage(FileSystem fs, Path dest, int tid, int pid, TableSchema schema, OutputFormat format, RollPolicy roll,
+    Stage(FileSystem fs, Path dest, PartLayout layout, int tid, int pid, TableSchema schema, RollPolicy roll,
         long firstSeq, Position from, IoTimeout calls, String owner) {
       this.fs = fs;
       this.dest = dest;
+      this.layout = layout;
       this.tid = tid;
       this.pid = pid;
       this.schema = schema;
-      this.format = format;
       this.roll = roll;
       this.firstSeq = firstSeq;
       this.from = from;
@@ -304,8 +317,8 @@ public final class CommitSink {
 
       private void openFile() throws IOException {
         writerSeq = nextSeq;
-        Path tmp = FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt);
-        writer = PartWriter.open(fs, tmp, columns, format);
+        Path tmp = layout.tmpPath(writerSeq, attempt);
+        writer = layout.open(tmp, columns);
         if (log.isDebugEnabled()) {
           log.debug("tid {} pid {}: writing {}", tid, pid, tmp);
         }
@@ -327,8 +340,8 @@ public final class CommitSink {
           discard(w);
           throw e;
         }
-        RolledFile file = new RolledFile(writerSeq, FileNames.tmpPath(dest, tid, pid, writerSeq, format, attempt),
-            FileNames.finalPath(dest, tid, pid, writerSeq, format), next, rows, bytes, record);
+        RolledFile file = new RolledFile(writerSeq, layout.tmpPath(writerSeq, attempt),
+            layout.finalPath(writerSeq, attempt), next, rows, bytes, record);
         nextSeq = writerSeq + 1;
         fileFrom = next;
         ready.add(file);

@@ -7,7 +7,12 @@ public enum OutputFormat {
   /** Typed columnar files (snappy), one column per table column of the latest schema. The default. */
   PARQUET("parquet"),
   /** Text lines byte-compatible with the original SyncTool's CSV output. */
-  CSV("csv");
+  CSV("csv"),
+  /**
+   * An Apache Iceberg table (Parquet data files) through the catalog of {@code offsync.iceberg}; the destination is
+   * the catalog's warehouse. The extension is only the format's name: data files end in {@code .parquet}.
+   */
+  ICEBERG("iceberg");
 
   private final String extension;
 
@@ -20,7 +25,7 @@ public enum OutputFormat {
     return extension;
   }
 
-  /** Parses {@code parquet} or {@code csv} (any case); anything else is refused with the accepted names. */
+  /** Parses {@code parquet}, {@code csv} or {@code iceberg} (any case); anything else is refused with the accepted names. */
   public static OutputFormat parse(String name) {
     if (name != null) {
       for (OutputFormat f : values()) {
@@ -29,6 +34,6 @@ public enum OutputFormat {
         }
       }
     }
-    throw new IllegalArgumentException("unknown output format '" + name + "': use parquet or csv");
+    throw new IllegalArgumentException("unknown output format '" + name + "': use parquet, csv or iceberg");
   }
 }

@@ -24,6 +24,7 @@ public interface PartWriter {
     return switch (format) {
       case CSV -> new CsvPartWriter(target, path, columns);
       case PARQUET -> new ParquetPartWriter(target, path, columns);
+      case ICEBERG -> throw new IllegalArgumentException("Iceberg data files are written by IcebergPartWriter");
     };
   }
 

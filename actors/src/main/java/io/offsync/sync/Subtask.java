@@ -1,6 +1,8 @@
 package io.offsync.sync;
 
 import io.offsync.collector.RowPack;
+import io.offsync.iceberg.IcebergDestination;
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.position.Position;
@@ -13,6 +15,7 @@ import io.offsync.sink.CommittedFile;
 import io.offsync.sink.FileNames;
 import io.offsync.sink.FinalNameTakenException;
 import io.offsync.sink.IoTimeout;
+import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RolledFile;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -52,6 +55,7 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -84,7 +88,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * nothing, and a lost collector fails the stream). A leader that moves to another machine (checked every
  * {@code leader-check-interval}) makes it reopen there.
  * After {@code retry.max-retries} consecutive failures without a committed file in between the subtask becomes
- * FAILED with the reason, which is journaled; its committed files stay.
+ * FAILED with the reason, which is journaled; its committed files stay. FAILED is not final: {@link Resume} (the
+ * helper's {@code resume}) or, after {@code retry.failed-min-backoff} (doubling per round, at most
+ * {@code retry.failed-max-backoff}), the subtask itself journals {@link Resumed} and reopens from its journaled
+ * position with a fresh retry budget.
  *
  * <p>A hung destination file system: every file-system call (the sink's writes, hsync and close, the rename, the
  * stray tmp cleanup) is bounded by {@code fs-call-timeout}; one that outlives it fails the stream (or the prepare
@@ -102,8 +109,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Stops reading (journaled); committed work stays. */
   public enum Pause implements Command { INSTANCE }
 
-  /** Resumes a paused subtask from its journaled position. */
+  /** Resumes a paused or FAILED subtask from its journaled position. */
   public enum Resume implements Command { INSTANCE }
+
+  /** Timer: the automatic resume of a FAILED subtask. */
+  private enum RetryFailed implements Command { INSTANCE }
 
   /** Tears the stream down, finishes a journaled commit, deletes stray tmp files, then stops the actor. */
   public enum Stop implements Command { INSTANCE }
@@ -235,6 +245,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private final IoTimeout fsCalls;
   private final Materializer materializer;
   private final Deque<long[]> rateSamples = new ArrayDeque<>();
+  /** The task's Iceberg table when the format is iceberg, else null (part files). */
+  private final IcebergDestination iceberg;
 
   // runtime, not journaled
   /**
@@ -251,6 +263,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private boolean preparing;
   private Intent intent = Intent.NONE;
   private int failures;
+  /** FAILED rounds of this actor incarnation: the automatic resume waits longer after each. */
+  private int failedRounds;
   private long streamOpens;
   private long streamFailures;
   private String reason = "";
@@ -277,6 +291,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
     this.fsCalls = new IoTimeout(settings.fsCallTimeout());
     this.materializer = Materializer.createMaterializer(ctx);
+    TaskSpec t = spec.task();
+    this.iceberg = t.format() != OutputFormat.ICEBERG ? null : new IcebergDestination(
+        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), env.hadoopConf(), t.dest(), t.db(), t.table(),
+        spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation());
   }
 
   @Override
@@ -293,6 +311,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
+        .onCommand(RetryFailed.class, (s, c) -> {
+          if (s.lifecycle() != Lifecycle.FAILED) {
+            return Effect().none();
+          }
+          ctx.getLog().info("subtask {} resumes by itself after FAILED ({}): {}", spec.subtaskId(), failedRounds,
+              s.reason());
+          return onResume(s, Resume.INSTANCE);
+        })
         .onCommand(Stop.class, this::onStop)
         .onCommand(Prepared.class, this::onPrepared)
         .onCommand(Opened.class, this::onOpened)
@@ -330,10 +356,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onResume(State s, Resume c) {
-    if (s.lifecycle() != Lifecycle.PAUSED) {
+    if (s.lifecycle() != Lifecycle.PAUSED && s.lifecycle() != Lifecycle.FAILED) {
       return Effect().none();
     }
     return Effect().persist(new Resumed(now())).thenRun(ns -> {
+      timers.cancel(RetryFailed.INSTANCE);
       failures = 0;
       reason = "";
       if (streamLive) {
@@ -400,10 +427,14 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   /**
    * Reads the final files from sequence {@code from} on, as long as there are some (files the journal does not
-   * know), then deletes the stray tmp files.
+   * know), then deletes the stray tmp files. For an Iceberg table: the subtask's commits from {@code from} on (from
+   * the snapshot summaries), then the data files no commit references.
    */
   private CompletableFuture<List<CommittedFile>> reconcile(long from) {
     return fsCalls.async("reconciling partition " + spec.pid() + " in " + spec.task().dest(), () -> {
+      if (iceberg != null) {
+        return iceberg.reconcile(from);
+      }
       FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
       Path dest = fs.makeQualified(new Path(spec.task().dest()));
       List<CommittedFile> unknown = new ArrayList<>();
@@ -422,8 +453,9 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
 
   private CompletableFuture<?> deleteStray() {
     return fsCalls.async("deleting the stray tmp files of partition " + spec.pid() + " in " + spec.task().dest(),
-        () -> CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
-            new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
+        () -> iceberg != null ? iceberg.deleteStray()
+            : CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
+                new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
   }
 
   private Effect<Event, State> onPrepared(State s, Prepared c) {
@@ -511,6 +543,16 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     var found = CompletableFuture.supplyAsync(() -> {
       NS.TableInfo info = env.metadata().byTid(spec.tid()).orElseThrow(() -> new IllegalStateException(
           "table " + spec.task().key() + " (tid " + spec.tid() + ") is no longer in ZooKeeper; delete the sync task"));
+      if (iceberg != null) {
+        try {
+          fsCalls.call("opening Iceberg table " + spec.task().key() + " in " + spec.task().dest(), () -> {
+            iceberg.openForWrite(TableSchema.of(info));
+            return null;
+          });
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
       return info;
     }, blocking);
     Position from = s.position();
@@ -553,9 +595,15 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     }
     host = c.host();
     FileSystem fs;
+    Flow<RowPack, RolledFile, NotUsed> sink;
     try {
       fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
-    } catch (java.io.IOException e) {
+      sink = iceberg != null
+          ? CommitSink.flow(fs, new Path(spec.task().dest()), iceberg.layout(), spec.tid(), spec.pid(),
+              TableSchema.of(c.table()), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId())
+          : CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
+              spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId());
+    } catch (java.io.IOException | RuntimeException e) {
       return failure(s, message(e));
     }
     long g = gen;
@@ -574,8 +622,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
         })
         .filter(pack -> !pack.isHeartbeat())
         .viaMat(KillSwitches.single(), Keep.right())
-        .via(CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-            spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId()))
+        .via(sink)
         .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
             self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
         .toMat(Sink.ignore(), Keep.both())
@@ -686,8 +733,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    */
   private void startRename(RolledFile f, ActorRef<StatusReply<Done>> replyTo) {
     commitInFlight = true;
-    fsCalls.async("renaming " + f.tmp() + " to " + f.finalPath(),
-            () -> CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
+    String what = iceberg != null ? "committing " + f.finalPath() + " to Iceberg table " + spec.task().key()
+        : "renaming " + f.tmp() + " to " + f.finalPath();
+    fsCalls.<Object>async(what, () -> iceberg != null ? iceberg.commit(f)
+            : CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
         .whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
   }
 
@@ -831,6 +880,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       ctx.getLog().warn("subtask {} FAILED: {}", spec.subtaskId(), finalReason);
       return Effect().persist(new Failed(finalReason, now())).thenRun(ns -> {
         phase = SubtaskState.FAILED;
+        scheduleFailedRetry();
         report(ns);
       });
     }
@@ -840,6 +890,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     scheduleReopen(settings.backoff(failures));
     report(s);
     return Effect().none();
+  }
+
+  /** A FAILED subtask resumes by itself after a backoff that doubles with each FAILED round of this actor. */
+  private void scheduleFailedRetry() {
+    failedRounds++;
+    timers.startSingleTimer(RetryFailed.INSTANCE, RetryFailed.INSTANCE, settings.failedBackoff(failedRounds));
   }
 
   private void scheduleReopen(Duration after) {
@@ -887,6 +943,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
           report(s);
           if (s.lifecycle() == Lifecycle.ACTIVE) {
             prepare(s);
+          } else if (s.lifecycle() == Lifecycle.FAILED) {
+            scheduleFailedRetry();
           }
         })
         .onSignal(PostStop.instance(), s -> abortStream())

@@ -23,6 +23,8 @@ public record SyncSettings(
     Duration retryMaxBackoff,
     double retryRandomFactor,
     int maxRetries,
+    Duration failedRetryMinBackoff,
+    Duration failedRetryMaxBackoff,
     Duration restartMinBackoff,
     Duration restartMaxBackoff,
     Optional<LeaseUsageSettings> lease) {
@@ -46,12 +48,21 @@ public record SyncSettings(
         c.getDuration("retry.max-backoff"),
         c.getDouble("retry.random-factor"),
         c.getInt("retry.max-retries"),
+        c.getDuration("retry.failed-min-backoff"),
+        c.getDuration("retry.failed-max-backoff"),
         c.getDuration("restart.min-backoff"),
         c.getDuration("restart.max-backoff"),
         c.getBoolean("lease.enabled")
             ? Optional.of(new LeaseUsageSettings(LEASE, FiniteDuration.fromNanos(
                 c.getDuration("lease.retry-interval").toNanos())))
             : Optional.empty());
+  }
+
+  /** The wait before the {@code round}th automatic resume of a FAILED subtask (1 = first). */
+  public Duration failedBackoff(int round) {
+    double base = failedRetryMinBackoff.toMillis() * Math.pow(2, Math.max(0, Math.min(round, 30) - 1));
+    double capped = Math.min(base, failedRetryMaxBackoff.toMillis());
+    return Duration.ofMillis((long) (capped * (1 + retryRandomFactor * Math.random())));
   }
 
   /** The wait before reopening after {@code failures} consecutive failures (1 = first retry). */

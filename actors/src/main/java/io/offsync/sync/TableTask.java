@@ -232,6 +232,7 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
 
   private Effect<Event, State> onResume(State s, Resume c) {
     if (!s.active().paused()) {
+      children.values().forEach(child -> child.tell(Subtask.Resume.INSTANCE)); // FAILED ones resume
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
     return Effect().persist(new TaskResumed(s.active().incarnation()))

@@ -51,7 +51,7 @@ public record TaskSpec(
           + " or file:///path)");
     }
     if (format == null) {
-      throw new IllegalArgumentException("the output format is required: parquet or csv");
+      throw new IllegalArgumentException("the output format is required: parquet, csv or iceberg");
     }
     if (roll == null) {
       throw new IllegalArgumentException("the roll policy is required");

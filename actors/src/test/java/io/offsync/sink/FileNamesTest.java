@@ -42,6 +42,6 @@ class FileNamesTest {
     assertEquals(OutputFormat.CSV, OutputFormat.parse(" CSV "));
     assertEquals(OutputFormat.PARQUET, OutputFormat.parse("parquet"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OutputFormat.parse("orc"));
-    assertTrue(e.getMessage().contains("parquet or csv"), e.getMessage());
+    assertTrue(e.getMessage().contains("parquet, csv or iceberg"), e.getMessage());
   }
 }

@@ -133,7 +133,7 @@ abstract class FileSystemTests {
   @Test
   void abortDeletesTheFile() throws IOException {
     Path dest = newDest();
-    for (OutputFormat f : OutputFormat.values()) {
+    for (OutputFormat f : List.of(OutputFormat.PARQUET, OutputFormat.CSV)) {
       Path file = new Path(dest, "x." + f.extension());
       PartWriter w = PartWriter.open(fs(), file, Fixtures.ALL_TYPES, f);
       w.write(Fixtures.row(1));

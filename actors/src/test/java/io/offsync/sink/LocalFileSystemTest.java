@@ -53,7 +53,7 @@ class LocalFileSystemTest extends FileSystemTests {
   @Test
   void localPartFilesHaveNoChecksumSideFiles() throws Exception {
     Path dest = newDest();
-    for (OutputFormat f : OutputFormat.values()) {
+    for (OutputFormat f : List.of(OutputFormat.PARQUET, OutputFormat.CSV)) {
       Path file = FileNames.tmpPath(dest, 1, 1, 0, f, "a1");
       PartWriter w = PartWriter.open(fs, file, Fixtures.ALL_TYPES, f);
       w.write(Fixtures.row(1));

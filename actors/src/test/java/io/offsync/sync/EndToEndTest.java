@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Modes 0, 1 and 2 end to end: testkit tablets (RocksDB snapshots + binlogs in the OpenMLDB layout, metadata in a
  * real ZooKeeper), a real collector node and a synctool node in one Pekko cluster on 127.0.0.1, the H2 file
  * journal, and a MiniDFSCluster as destination. For every partition the committed files hold exactly the rows the
- * fixture says a sync must produce (as a multiset of ids), Parquet and CSV; in modes 1 and 2 rows are appended to
+ * fixture says a sync must produce (as a multiset of ids), Parquet, CSV and an Iceberg table in HDFS (read back
+ * with Iceberg's own reader); in modes 1 and 2 rows are appended to
  * the binlog (and a binlog file rolled) while the task runs.
  */
 @ExtendWith(LogCapturingExtension.class)
@@ -160,7 +161,11 @@ class EndToEndTest {
       // a small mode-0 task may finish within one status poll, so the test does not insist on seeing it run
       awaitCompleted(tasks, "db1", f.tableInfo().getName());
       awaitStatus(tasks, f.tableInfo().getName(), List::isEmpty); // mode 0: the task removes itself when done
-      assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_FULL, 0);
+      if (format == OutputFormat.ICEBERG) {
+        IcebergOutput.assertExactlyOnce(hdfs.configuration(), dest(f).toString(), f, TaskSpec.MODE_FULL, 0);
+      } else {
+        assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_FULL, 0);
+      }
     }
   }
 

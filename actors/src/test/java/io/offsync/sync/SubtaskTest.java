@@ -14,6 +14,7 @@ import io.offsync.sink.RollPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -171,6 +172,54 @@ class SubtaskTest {
     assertTrue(failed.reason().contains("gave up after 3 retries"), failed.reason());
     assertEquals(4, failed.streamFailures(), "the first try and 3 retries failed");
     assertEquals(0, failed.streamOpens(), "no stream ever opened");
+  }
+
+  /** Opens: the first delivers a few packs and then fails mid-stream; later ones fail until {@code healthy}. */
+  private static RowSource failingUntil(RowFeed feed, AtomicBoolean healthy, AtomicInteger opens) {
+    return r -> {
+      if (opens.getAndIncrement() == 0) {
+        return feed.open(r).thenApply(src -> src.take(3)
+            .concat(Source.failed(new IllegalStateException("collector lost mid-stream"))));
+      }
+      return healthy.get() ? feed.open(r)
+          : CompletableFuture.failedFuture(new IllegalStateException("no live collector on host " + r.host()));
+    };
+  }
+
+  @Test
+  void aFailedSubtaskResumesFromItsJournaledPositionOnResume() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    AtomicBoolean healthy = new AtomicBoolean();
+    AtomicInteger opens = new AtomicInteger();
+    ActorRef<Subtask.Command> subtask = spawn(spec, failingUntil(new RowFeed(ROWS, 7, true), healthy, opens),
+        CommitFaults.NONE, probe);
+    SubtaskStatus failed = awaitState(probe, SubtaskState.FAILED);
+    assertTrue(failed.reason().contains("no live collector"), failed.reason());
+    healthy.set(true);
+    subtask.tell(Subtask.Resume.INSTANCE);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertEquals(ROWS, done.rows());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @Test
+  void aFailedSubtaskResumesByItselfAfterTheFailedBackoff() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    AtomicBoolean healthy = new AtomicBoolean();
+    AtomicInteger opens = new AtomicInteger();
+    SyncSettings quickRetry = SyncSettings.fromConfig(ConfigFactory.parseString(
+        "offsync.sync.retry { failed-min-backoff = 500 ms, failed-max-backoff = 1 s }")
+        .withFallback(kit.system().settings().config()));
+    RowSource rows = failingUntil(new RowFeed(ROWS, 7, true), healthy, opens);
+    SyncEnvironment env = SyncEnvironment.of(metadata, new Configuration(), s -> rows);
+    kit.spawn(Subtask.create(spec, env, quickRetry, rows, probe.getRef()));
+    awaitState(probe, SubtaskState.FAILED);
+    healthy.set(true);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertEquals(ROWS, done.rows());
+    DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.handle;
 
 import com.typesafe.config.Config;
 import io.offsync.health.HealthProbes;
+import io.offsync.membership.ClusterMembership;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
 import io.offsync.synctool.admin.AdminService;
 import io.offsync.synctool.admin.ClusterMetadata;
@@ -32,8 +33,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -99,15 +98,14 @@ public final class SyncToolNode implements AutoCloseable {
     CuratorFramework zk = connectZooKeeper(settings);
     ActorSystem<Void> system = null;
     FileSystemProbe fsProbe = null;
+    ClusterMembership membership = null;
     try {
       Configuration hadoopConf = hadoopConfiguration(settings);
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
       Duration timeout = settings.requestTimeout().multipliedBy(6);
-      if (settings.seedNodes().isEmpty()) {
-        Cluster cluster = Cluster.get(system);
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      }
+      membership = ClusterMembership.start(system, zk, settings.zookeeperRootPath(), "synctool", true,
+          settings.seedAddresses());
       Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
       TaskAdmin tasks = engine.start(system, new Context(settings, zk, hadoopConf));
       ProgressFiles.start(system, settings, tasks, blocking);
@@ -134,6 +132,9 @@ public final class SyncToolNode implements AutoCloseable {
     } catch (Exception e) {
       if (fsProbe != null) {
         fsProbe.close();
+      }
+      if (membership != null) {
+        membership.close();
       }
       if (system != null) {
         system.terminate();

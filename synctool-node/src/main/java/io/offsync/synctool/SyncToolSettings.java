@@ -3,6 +3,7 @@ package io.offsync.synctool;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.sync.JournalConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -55,7 +56,9 @@ public record SyncToolSettings(
     Duration rollTime,
     Duration rollIdle,
     boolean lease,
-    Set<String> ignoredKeys) {
+    Set<String> ignoredKeys,
+    String icebergCatalogType,
+    String icebergCatalogUri) {
 
   /** Name of the actor system of every offsync node (collectors and synctools form one cluster). */
   public static final String SYSTEM_NAME = "offsync";
@@ -90,6 +93,8 @@ public record SyncToolSettings(
     DEFAULTS.put("sync_task.roll_time", "60");
     DEFAULTS.put("sync_task.roll_idle", "10");
     DEFAULTS.put("sync_task.lease", "false");
+    DEFAULTS.put("iceberg.catalog_type", "hadoop");
+    DEFAULTS.put("iceberg.catalog_uri", "");
   }
 
   /** Thrown for a bad settings file; the message names the key and the fix. */
@@ -203,8 +208,16 @@ public record SyncToolSettings(
           + serverPort + ", " + clusterPort + ", " + managementPort);
     }
     String format = r.text("sync_task.default_format").toLowerCase(Locale.ROOT);
-    if (!format.equals("parquet") && !format.equals("csv")) {
-      throw new SettingsException("sync_task.default_format = '" + format + "': expected parquet or csv");
+    if (!format.equals("parquet") && !format.equals("csv") && !format.equals("iceberg")) {
+      throw new SettingsException("sync_task.default_format = '" + format + "': expected parquet, csv or iceberg");
+    }
+    String catalogType = r.text("iceberg.catalog_type").toLowerCase(Locale.ROOT);
+    String catalogUri = r.text("iceberg.catalog_uri");
+    try {
+      new IcebergSettings(catalogType, catalogUri, Map.of(), 0, Map.of());
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("iceberg.catalog_type = '" + catalogType + "', iceberg.catalog_uri = '"
+          + catalogUri + "': expected catalog type hadoop, or rest with the catalog's URI");
     }
     long rollSize = r.positiveLong("sync_task.roll_size");
     String lease = r.text("sync_task.lease").toLowerCase(Locale.ROOT);
@@ -215,7 +228,7 @@ public record SyncToolSettings(
         hadoopConfDir, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
         r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), managementHost,
         managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
-        lease.equals("true"), Set.copyOf(ignored));
+        lease.equals("true"), Set.copyOf(ignored), catalogType, catalogUri);
   }
 
   private static boolean isWildcard(String host) {
@@ -266,14 +279,10 @@ public record SyncToolSettings(
    * and the JDBC journal, on top of {@code fallback} (normally {@code ConfigFactory.load()}).
    */
   public Config toPekkoConfig(Config fallback) {
-    List<String> seedAddresses = new ArrayList<>();
-    for (String seed : seedNodes) {
-      seedAddresses.add("pekko://" + SYSTEM_NAME + "@" + seed);
-    }
     Config own = ConfigFactory.empty()
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of("synctool")))
-        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(clusterHost))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(clusterPort))
         .withValue("pekko.http.server.enable-http2", ConfigValueFactory.fromAnyRef("on"))
@@ -285,10 +294,23 @@ public record SyncToolSettings(
         .withValue("offsync.sync.ask-timeout", millis(requestTimeout.multipliedBy(3)))
         .withValue("offsync.sync.open-timeout", millis(requestTimeout.multipliedBy(4)))
         .withValue("offsync.sync.lease.enabled", ConfigValueFactory.fromAnyRef(lease))
+        .withValue("offsync.iceberg.catalog-type", ConfigValueFactory.fromAnyRef(icebergCatalogType))
+        .withValue("offsync.iceberg.catalog-uri", ConfigValueFactory.fromAnyRef(icebergCatalogUri))
         .withValue("offsync.synctool.readiness.filesystem-timeout", millis(requestTimeout))
         .withFallback(JournalConfig.forUrl(journalUrl, journalEffectiveUser(), journalEffectivePassword()));
     return own.withFallback(ConfigFactory.parseResources("offsync-synctool.conf")).withFallback(fallback)
         .resolve();
+  }
+
+  /** cluster.seed_nodes as Pekko addresses; {@code ClusterMembership} tries them besides ZooKeeper's members. */
+  public List<org.apache.pekko.actor.Address> seedAddresses() {
+    List<org.apache.pekko.actor.Address> out = new ArrayList<>();
+    for (String seed : seedNodes) {
+      int colon = seed.lastIndexOf(':');
+      out.add(new org.apache.pekko.actor.Address("pekko", SYSTEM_NAME, seed.substring(0, colon),
+          Integer.parseInt(seed.substring(colon + 1))));
+    }
+    return out;
   }
 
   private static com.typesafe.config.ConfigValue millis(Duration d) {

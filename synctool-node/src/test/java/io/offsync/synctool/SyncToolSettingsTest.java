@@ -121,9 +121,23 @@ class SyncToolSettingsTest {
     assertTrue(error(props("zookeeper.root_path", "openmldb")).contains("zookeeper.root_path"));
     assertTrue(error(props("journal.url", "jdbc:mysql://x/y")).contains("journal.url"));
     assertTrue(error(props("cluster.seed_nodes", "host-without-port")).contains("cluster.seed_nodes"));
-    assertTrue(error(props("sync_task.default_format", "orc")).contains("expected parquet or csv"));
+    assertTrue(error(props("sync_task.default_format", "orc")).contains("expected parquet, csv or iceberg"));
     assertTrue(error(props("management.port", "8848")).contains("must differ"));
+    assertTrue(error(props("iceberg.catalog_type", "hive")).contains("iceberg.catalog_type = 'hive'"));
+    assertTrue(error(props("iceberg.catalog_type", "rest")).contains("rest with the catalog's URI"));
     assertTrue(error(props("hadoop.conf.dir", dir.resolve("nope").toString())).contains("hadoop.conf.dir"));
+  }
+
+  @Test
+  void icebergDefaultFormatAndCatalogReachTheNodeConfig() {
+    SyncToolSettings s = SyncToolSettings.parse(props("sync_task.default_format", "Iceberg",
+        "iceberg.catalog_type", "rest", "iceberg.catalog_uri", "http://127.0.0.1:8181/"), null);
+    assertEquals("iceberg", s.defaultFormat());
+    Config c = s.toPekkoConfig(ConfigFactory.empty());
+    assertEquals("rest", c.getString("offsync.iceberg.catalog-type"));
+    assertEquals("http://127.0.0.1:8181/", c.getString("offsync.iceberg.catalog-uri"));
+    assertEquals("hadoop", SyncToolSettings.parse(props(), null).toPekkoConfig(ConfigFactory.empty())
+        .getString("offsync.iceberg.catalog-type"));
   }
 
   @Test
@@ -140,8 +154,10 @@ class SyncToolSettingsTest {
         "journal.password", "p"), null);
     Config c = s.toPekkoConfig(ConfigFactory.empty());
     assertEquals(List.of("synctool"), c.getStringList("pekko.cluster.roles"));
+    // the node joins through ClusterMembership (ZooKeeper's members and these), not Pekko's seed nodes
+    assertEquals(List.of(), c.getStringList("pekko.cluster.seed-nodes"));
     assertEquals(List.of("pekko://offsync@10.1.2.4:2553", "pekko://offsync@10.1.2.5:2553"),
-        c.getStringList("pekko.cluster.seed-nodes"));
+        s.seedAddresses().stream().map(Object::toString).toList());
     assertEquals("10.1.2.3", c.getString("pekko.remote.artery.canonical.hostname"));
     assertEquals(25530, c.getInt("pekko.remote.artery.canonical.port"));
     assertEquals(18849, c.getInt("pekko.management.http.port"));

@@ -74,13 +74,13 @@ class MultiProcessFailoverTest {
       String zk = cluster.startZooKeeper();
       int st1Cluster = ProcessCluster.freePort();
       int st2Cluster = ProcessCluster.freePort();
-      ProcessCluster.Node st1 = synctool(cluster, base, "synctool1", zk, journalUrl, pgUser, pgPassword, st1Cluster,
-          "");
-      ProcessCluster.Node st2 = synctool(cluster, base, "synctool2", zk, journalUrl, pgUser, pgPassword, st2Cluster,
-          "127.0.0.1:" + st1Cluster);
+      ProcessCluster.Node st1 = cluster.synctool("synctool1", zk, ZK_ROOT, st1Cluster, "", journalUrl, pgUser,
+          pgPassword);
+      ProcessCluster.Node st2 = cluster.synctool("synctool2", zk, ZK_ROOT, st2Cluster, "127.0.0.1:" + st1Cluster,
+          journalUrl, pgUser, pgPassword);
       String seeds = "127.0.0.1:" + st1Cluster + ",127.0.0.1:" + st2Cluster;
-      ProcessCluster.Node c1 = collector(cluster, "collector1", zk, base, seeds);
-      ProcessCluster.Node c2 = collector(cluster, "collector2", zk, base, seeds);
+      ProcessCluster.Node c1 = cluster.collector("collector1", zk, ZK_ROOT, base.resolve("tablet"), seeds);
+      ProcessCluster.Node c2 = cluster.collector("collector2", zk, ZK_ROOT, base.resolve("tablet"), seeds);
 
       try (TabletFixture tablet = TabletFixture.builder(base.resolve("tablet")).db("mp_db").table("events").tid(7)
           .partitions(2).storageMode(io.offsync.protocol.openmldb.Common.StorageMode.kSSD)
@@ -166,57 +166,8 @@ class MultiProcessFailoverTest {
     }
   }
 
-  private static ProcessCluster.Node synctool(ProcessCluster cluster, Path base, String name, String zk,
-      String journalUrl, String user, String password, int clusterPort, String seeds) throws Exception {
-    Path dir = base.resolve(name);
-    String props = String.join("\n",
-        "server.host=127.0.0.1",
-        "server.port=" + ProcessCluster.freePort(),
-        "zookeeper.cluster=" + zk,
-        "zookeeper.root_path=" + ZK_ROOT,
-        "sync_task.progress_path=" + dir.resolve("progress"),
-        "sync_task.check_period=2",
-        "request.timeout=3",
-        "journal.url=" + journalUrl,
-        "journal.user=" + user,
-        "journal.password=" + password,
-        "cluster.host=127.0.0.1",
-        "cluster.port=" + clusterPort,
-        "cluster.seed_nodes=" + seeds,
-        "management.port=" + ProcessCluster.freePort(), "");
-    return cluster.node(name, "synctool", "synctool.properties", props);
-  }
-
-  private static ProcessCluster.Node collector(ProcessCluster cluster, String name, String zk, Path base,
-      String seeds) throws Exception {
-    Path dir = base.resolve(name);
-    String flags = String.join("\n",
-        "--endpoint=127.0.0.1:" + ProcessCluster.freePort(),
-        "--management_port=" + ProcessCluster.freePort(),
-        "--zk_cluster=" + zk,
-        "--zk_root_path=" + ZK_ROOT,
-        "--collector_datadir=" + dir.resolve("data"),
-        "--ssd_root_path=" + base.resolve("tablet"),
-        "--cluster_port=" + ProcessCluster.freePort(),
-        "--cluster_seed_nodes=" + seeds,
-        "--tail_poll_interval_ms=50", "");
-    return cluster.node(name, "data_collector", "data_collector.flags", flags);
-  }
-
-  private static int port(ProcessCluster.Node node, String key) throws Exception {
-    for (String line : Files.readAllLines(node.confDir().resolve(
-        node.component().equals("synctool") ? "synctool.properties" : "data_collector.flags"))) {
-      String l = line.startsWith("--") ? line.substring(2) : line;
-      if (l.startsWith(key + "=")) {
-        String v = l.substring(key.length() + 1);
-        return Integer.parseInt(v.substring(v.lastIndexOf(':') + 1));
-      }
-    }
-    throw new IllegalStateException(key + " not in " + node.confDir());
-  }
-
   private static void helper(ProcessCluster.Node synctool, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("-s", "127.0.0.1:" + port(synctool, "server.port")));
+    List<String> all = new ArrayList<>(List.of("-s", "127.0.0.1:" + synctool.port("server.port")));
     all.addAll(List.of(args));
     StringWriter out = new StringWriter();
     int code = SyncToolHelper.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(out));
@@ -229,7 +180,7 @@ class MultiProcessFailoverTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       for (ProcessCluster.Node c : collectors) {
-        String status = cluster.get("http://127.0.0.1:" + port(c, "endpoint") + "/status");
+        String status = cluster.get("http://127.0.0.1:" + c.port("endpoint") + "/status");
         if (status != null && status.contains("state: active")) {
           return c;
         }
@@ -245,7 +196,7 @@ class MultiProcessFailoverTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       for (ProcessCluster.Node s : synctools) {
-        String shards = cluster.get("http://127.0.0.1:" + port(s, "management.port") + "/cluster/shards/TableTask");
+        String shards = cluster.get("http://127.0.0.1:" + s.port("management.port") + "/cluster/shards/TableTask");
         if (shards != null && shards.matches("(?s).*\"numEntities\"\\s*:\\s*[1-9].*")) {
           return s;
         }

@@ -7,6 +7,8 @@ import io.offsync.collector.CollectorDirectory;
 import io.offsync.collector.CollectorSettings;
 import io.offsync.collector.HardLinker;
 import io.offsync.health.HealthProbes;
+import io.offsync.membership.ClusterMembership;
+import io.offsync.membership.NodeRestarts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,14 +33,16 @@ import org.slf4j.LoggerFactory;
  * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
  * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves
  * {@code /status} and Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive},
- * {@code /ready}: Up in the cluster, ZooKeeper connected and registered, collector_datadir a writable directory;
- * {@code /cluster/members}) on {@code management_port}.
+ * {@code /ready}: Up in the cluster with a reachable synctool, ZooKeeper connected and registered, collector_datadir
+ * a writable directory; {@code /cluster/members}) on {@code management_port}. It joins the cluster through
+ * {@link ClusterMembership}; when the cluster downs it, or it finds itself on an island, {@link #main} restarts its
+ * actor system in this process and it joins again.
  *
  * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, pack size larger than
  * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
  * the machine's entity moves to a standby collector of the machine if there is one.
  */
-public final class CollectorNode implements AutoCloseable {
+public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
 
   /** Name of the actor system of every offsync node (collector and synctool form one cluster). */
   public static final String SYSTEM_NAME = "offsync";
@@ -75,8 +80,19 @@ public final class CollectorNode implements AutoCloseable {
       System.exit(1);
       return;
     }
-    node.system.getWhenTerminated().toCompletableFuture().get();
+    DataCollectorFlags given = flags;
+    NodeRestarts.superviseUntilStopped("data_collector", node, () -> start(given, HardLinker.FILES));
     System.exit(0);
+  }
+
+  /** Cluster seed nodes of the flags as addresses. */
+  private static List<Address> seedAddresses(DataCollectorFlags flags) {
+    List<Address> seeds = new ArrayList<>();
+    for (String s : flags.seedNodes()) {
+      int colon = s.lastIndexOf(':');
+      seeds.add(new Address("pekko", SYSTEM_NAME, s.substring(0, colon), Integer.parseInt(s.substring(colon + 1))));
+    }
+    return seeds;
   }
 
   /** The Pekko configuration the flags make (the flags win over application.conf and reference.conf). */
@@ -86,14 +102,7 @@ public final class CollectorNode implements AutoCloseable {
     c.put("pekko.remote.artery.canonical.hostname", flags.clusterHost());
     c.put("pekko.remote.artery.canonical.port", flags.clusterPort());
     c.put("pekko.cluster.roles", List.of(Collector.ROLE, CollectorDirectory.hostRole(flags.host())));
-    List<String> seeds = new ArrayList<>();
-    for (String s : flags.seedNodes()) {
-      seeds.add("pekko://" + SYSTEM_NAME + "@" + s);
-    }
-    if (seeds.isEmpty()) {
-      seeds.add("pekko://" + SYSTEM_NAME + "@" + flags.clusterHost() + ":" + flags.clusterPort());
-    }
-    c.put("pekko.cluster.seed-nodes", seeds);
+    c.put("pekko.cluster.seed-nodes", List.of()); // ClusterMembership joins (ZooKeeper's members + the flag's)
     int managementPort = flags.managementPort();
     c.put("pekko.management.http.hostname", flags.get("http_bind_host"));
     c.put("pekko.management.http.port", managementPort);
@@ -129,6 +138,10 @@ public final class CollectorNode implements AutoCloseable {
         flags.get("zk_cert"), endpoint, Duration.ofSeconds(30));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     try {
+      // with seed nodes (the synctools) a collector never forms a cluster; without, it may (a stand-alone node)
+      List<Address> seeds = seedAddresses(flags);
+      ClusterMembership membership = ClusterMembership.start(system, registration.client(),
+          flags.get("zk_root_path"), Collector.ROLE, seeds.isEmpty(), seeds);
       Collector.init(system, settings);
       Path datadir = settings.datadir();
       HealthProbes.get(system).register(List.of(
@@ -137,6 +150,8 @@ public final class CollectorNode implements AutoCloseable {
               () -> registration.client().getZookeeperClient().isConnected()
                   ? "connected, but " + registration.path() + " is not registered"
                   : "not connected to " + flags.get("zk_cluster")),
+          HealthProbes.Probe.immediate("synctool", () -> ClusterMembership.reachableSynctools(system) > 0,
+              () -> "no synctool in the cluster: this collector serves nothing until a synctool joins"),
           HealthProbes.Probe.immediate("collector_datadir",
               () -> Files.isDirectory(datadir) && Files.isWritable(datadir),
               () -> "collector_datadir " + datadir + " is not a writable directory")));
@@ -171,9 +186,14 @@ public final class CollectorNode implements AutoCloseable {
     }
   }
 
+  @Override
   public ActorSystem<Void> system() {
     return system;
   }
+
+  /** Nothing to release: coordinated shutdown closed the registration and unbound the ports. */
+  @Override
+  public void release() {}
 
   public String endpoint() {
     return endpoint;

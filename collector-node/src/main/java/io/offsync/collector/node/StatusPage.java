@@ -3,6 +3,7 @@ package io.offsync.collector.node;
 import io.offsync.collector.CollectorDirectory;
 import io.offsync.collector.CollectorRegistry;
 import io.offsync.collector.StreamStats;
+import io.offsync.membership.ClusterMembership;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The collector's {@code /status} page (plain text, for {@code curl http://<endpoint>/status}): node, machine,
+ * The collector's {@code /status} page (plain text, for {@code curl http://<endpoint>/status}): node, its cluster
+ * membership ({@code cluster: Up, synctools reachable: N}; {@code bin/start.sh} waits for {@code Up}), machine,
  * whether this node is the machine's active collector or a standby, ZooKeeper registration, and every open
  * stream with tid, pid, phase, position, rows and bytes sent and rates; and {@code /metrics} for Prometheus
  * ({@link CollectorMetrics}).
@@ -60,6 +62,8 @@ final class StatusPage extends AllDirectives {
     sb.append("offsync data_collector\n");
     sb.append("node: ").append(endpoint).append(" (cluster ").append(self.address()).append(", ")
         .append(self.status()).append(")\n");
+    sb.append("cluster: ").append(self.status()).append(", synctools reachable: ")
+        .append(ClusterMembership.reachableSynctools(system)).append('\n');
     sb.append("machine: ").append(host).append('\n');
     sb.append("state: ").append(role()).append('\n');
     sb.append("collectors of this machine: ")

@@ -17,13 +17,14 @@ import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /ready} of a real collector node (real ZooKeeper, cluster on 127.0.0.1) follows its dependencies and
- * names the one that fails: ZooKeeper and collector_datadir.
+ * names the one that fails: a synctool in the cluster, ZooKeeper and collector_datadir.
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -32,6 +33,7 @@ class CollectorReadinessTest {
   @TempDir static Path tmp;
   EmbeddedZooKeeper zk;
   CollectorNode collector;
+  ActorSystem<Void> synctool;
   Path datadir;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -45,6 +47,9 @@ class CollectorReadinessTest {
 
   @AfterAll
   void stop() throws Exception {
+    if (synctool != null) {
+      synctool.terminate();
+    }
     if (collector != null) {
       collector.close();
     }
@@ -74,8 +79,11 @@ class CollectorReadinessTest {
   }
 
   @Test
-  void notReadyWithoutItsDatadirOrZooKeeperAndSaysWhy() throws Exception {
-    awaitReady(200, "ready after start");
+  void notReadyWithoutASynctoolItsDatadirOrZooKeeperAndSaysWhy() throws Exception {
+    String alone = awaitReady(500, "not ready while no synctool is in the cluster");
+    assertTrue(alone.contains("no synctool in the cluster"), alone);
+    synctool = TestNodes.member(collector, "synctool");
+    awaitReady(200, "ready once a synctool joined");
 
     Path moved = tmp.resolve("datadir-moved");
     Files.move(datadir, moved);

@@ -63,7 +63,8 @@ class DataCollectorFlagsTest {
     assertEquals(List.of("task_thread_pool_size"), flags.ignored());
     Config config = CollectorNode.config(flags);
     assertEquals(List.of("collector", "host:10.0.0.7"), config.getStringList("pekko.cluster.roles"));
-    assertEquals(List.of("pekko://offsync@10.0.0.7:7790"), config.getStringList("pekko.cluster.seed-nodes"));
+    // the node joins through ClusterMembership (ZooKeeper's members and the seed flag), not Pekko's seed nodes
+    assertEquals(List.of(), config.getStringList("pekko.cluster.seed-nodes"));
     assertEquals(List.of(Path.of("/a"), Path.of("/b")), CollectorSettings.fromConfig(config).hddRoots());
   }
 

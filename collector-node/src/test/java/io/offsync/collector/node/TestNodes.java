@@ -76,6 +76,18 @@ public final class TestNodes {
     return system;
   }
 
+  /** A bare cluster node with role {@code role} (e.g. {@code synctool}) joined to the cluster of {@code seed}. */
+  public static ActorSystem<Void> member(CollectorNode seed, String role) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), CollectorNode.SYSTEM_NAME,
+        ConfigFactory.parseString("""
+            pekko.actor.provider = cluster
+            pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
+            """).withFallback(ConfigFactory.parseMap(Map.of("pekko.cluster.roles", List.of(role))))
+            .withFallback(ConfigFactory.load()));
+    Cluster.get(system).manager().tell(Join.create(seed.system().address()));
+    return system;
+  }
+
   /** Waits until {@code system} sees {@code members} members up. */
   public static void awaitUp(ActorSystem<?> system, int members) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -4,6 +4,7 @@ import io.offsync.protocol.admin.Collector;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.synctool.SyncToolSettings;
@@ -68,7 +69,8 @@ public final class AdminService {
           }
           return resolved;
         }))
-        .thenApplyAsync(resolved -> resolved.toBuilder().setDest(checkDest(resolved.getDest())).build(), blocking)
+        .thenApplyAsync(resolved -> resolved.toBuilder()
+            .setDest(checkDest(resolved.getDest(), resolved.getFormat())).build(), blocking)
         .thenCompose(tasks::create);
   }
 
@@ -87,6 +89,11 @@ public final class AdminService {
 
   public CompletionStage<Done> resume(String db, String table) {
     return checkName(db, table).thenCompose(x -> tasks.resume(db, table));
+  }
+
+  /** Checks the task's committed files against its journal (see {@link TaskAdmin#verify}). */
+  public CompletionStage<VerifyReply> verify(String db, String table) {
+    return checkName(db, table).thenCompose(x -> tasks.verify(db, table));
   }
 
   public CompletionStage<List<SubtaskStatus>> status() {
@@ -148,10 +155,15 @@ public final class AdminService {
           + " table: only disk tables (storage_mode SSD or HDD) can be synced");
     }
     checkCollectors(db, name, info);
-    CreateTaskRequest.Builder b = request.toBuilder().setDest(request.getDest().trim());
-    if (request.getFormat() == Format.FORMAT_DEFAULT) {
-      b.setFormat(settings.defaultFormat().equals("csv") ? Format.CSV : Format.PARQUET);
+    Format format = request.getFormat();
+    if (format == Format.FORMAT_DEFAULT) {
+      format = switch (settings.defaultFormat()) {
+        case "csv" -> Format.CSV;
+        case "iceberg" -> Format.ICEBERG;
+        default -> Format.PARQUET;
+      };
     }
+    CreateTaskRequest.Builder b = request.toBuilder().setDest(request.getDest().trim()).setFormat(format);
     if (request.getRollSizeBytes() == 0) {
       b.setRollSizeBytes(settings.rollSizeBytes());
     }
@@ -187,8 +199,12 @@ public final class AdminService {
     }
   }
 
-  /** Makes the dest directory and proves it writable; returns the dest as given. */
-  private String checkDest(String dest) {
+  /**
+   * Makes the dest directory and proves it writable; returns the dest as given. The probe file goes into
+   * {@code _tmp/} for part files, into dest itself for an Iceberg warehouse (where a {@code _tmp} directory would
+   * read as a namespace).
+   */
+  private String checkDest(String dest, Format format) {
     Path dir;
     FileSystem fs;
     try {
@@ -198,7 +214,7 @@ public final class AdminService {
       throw new AdminException(AdminException.Kind.BAD_REQUEST, "dest '" + dest + "' is not a usable path: "
           + e.getMessage() + " (give a directory path, or a URI such as hdfs://namenode:8020/dir or file:///dir)");
     }
-    Path probe = new Path(dir, "_tmp/.offsync-probe-" + UUID.randomUUID());
+    Path probe = new Path(dir, (format == Format.ICEBERG ? "" : "_tmp/") + ".offsync-probe-" + UUID.randomUUID());
     try {
       if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
         throw new AdminException(AdminException.Kind.BAD_REQUEST, "dest " + fs.makeQualified(dir)

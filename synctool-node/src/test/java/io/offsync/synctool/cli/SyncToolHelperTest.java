@@ -44,7 +44,7 @@ class SyncToolHelperTest {
     assertTrue(r.err().contains("mode must be 0 (full), 1 (incremental from -ts) or 2"), r.err());
     r = run("create", "-t", "db.t", "-m", "0", "-d", "/tmp/x", "--format", "orc");
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("--format takes parquet or csv, got 'orc'"), r.err());
+    assertTrue(r.err().contains("--format takes parquet, csv or iceberg, got 'orc'"), r.err());
     r = run("create", "-t", "db.t", "-d", "/tmp/x");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("Missing required option: '--mode=<mode>'"), r.err());

@@ -1,0 +1,146 @@
+package io.offsync.iceberg;
+
+import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.TableSchema;
+import io.offsync.sink.CommittedFile;
+import io.offsync.sink.PartLayout;
+import io.offsync.sink.PartWriter;
+import io.offsync.sink.RolledFile;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+
+/**
+ * One subtask's view of its task's Iceberg table: the layout its commit sink writes data files through, the
+ * commit of a rolled file, and the stray cleanup of recovery. The table is looked up lazily: recovery only loads
+ * an existing table ({@link #loadExisting}); opening a stream creates or evolves it ({@link #openForWrite}).
+ * Every method does blocking catalog or file-system I/O.
+ */
+public final class IcebergDestination {
+
+  private final IcebergSettings settings;
+  private final Configuration conf;
+  private final String warehouse;
+  private final TableIdentifier id;
+  private final String subtask;
+  private final int tid;
+  private final int pid;
+  private final long incarnation;
+  private Catalog catalog;
+  private IcebergCommitter committer;
+
+  /**
+   * @param warehouse the task's destination: the Hadoop catalog's warehouse (or the REST catalog's)
+   * @param subtask the subtask id recorded with every commit
+   */
+  public IcebergDestination(IcebergSettings settings, Configuration conf, String warehouse, String db, String table,
+      String subtask, int tid, int pid, long incarnation) {
+    this.settings = settings;
+    this.conf = conf;
+    this.warehouse = warehouse;
+    this.id = IcebergTables.identifier(db, table);
+    this.subtask = subtask;
+    this.tid = tid;
+    this.pid = pid;
+    this.incarnation = incarnation;
+  }
+
+  private Catalog catalog() {
+    if (catalog == null) {
+      catalog = IcebergTables.catalog(settings, warehouse, conf);
+    }
+    return catalog;
+  }
+
+  /** Creates the table or adds the columns it lacks, so that rows of {@code schema} can be written. */
+  public synchronized void openForWrite(TableSchema schema) {
+    Table table = IcebergTables.open(catalog(), id, schema, s -> PartitionSpec.unpartitioned(), settings);
+    committer = new IcebergCommitter(table, settings.commitRetries());
+  }
+
+  /** Loads the table if it exists; false if it does not (nothing was ever written). */
+  public synchronized boolean loadExisting() {
+    if (committer != null) {
+      committer.table().refresh();
+      return true;
+    }
+    try {
+      committer = new IcebergCommitter(catalog().loadTable(id), settings.commitRetries());
+      return true;
+    } catch (NoSuchTableException e) {
+      return false;
+    }
+  }
+
+  private synchronized IcebergCommitter committer() throws IOException {
+    if (committer == null && !loadExisting()) {
+      throw new IOException("Iceberg table " + id + " in " + warehouse + " does not exist, although offsync wrote"
+          + " a data file for it; was it dropped? Recreate the sync task to write it again");
+    }
+    return committer;
+  }
+
+  /** Where the commit sink writes this subtask's data files; the table must be open ({@link #openForWrite}). */
+  public synchronized PartLayout layout() throws IOException {
+    Table table = committer.table();
+    FileSystem fs = fileSystem(table);
+    return new PartLayout() {
+      @Override
+      public Path tmpPath(long seq, String attempt) {
+        return new Path(table.locationProvider().newDataLocation(
+            IcebergCommitter.fileName(tid, pid, incarnation, seq, attempt)));
+      }
+
+      @Override
+      public Path finalPath(long seq, String attempt) {
+        return tmpPath(seq, attempt);
+      }
+
+      @Override
+      public PartWriter open(Path path, List<Column> columns) throws IOException {
+        return new IcebergPartWriter(table, fs, path, columns, null);
+      }
+    };
+  }
+
+  /** Step 3 of the protocol: the rolled data file becomes part of the table, once. */
+  public IcebergCommitter.Outcome commit(RolledFile file) throws IOException {
+    return committer().commit(new CommitMark(subtask, tid, pid, file.seq(), file.record().from(), file.next(),
+        file.rows(), file.bytes(), file.finalPath().toString()), file);
+  }
+
+  /**
+   * Recovery: this subtask's commits from sequence {@code fromSeq} on (the journal does not know them: it lost its
+   * last events), as committed files to adopt, oldest first; then deletes the data files no commit references.
+   */
+  public List<CommittedFile> reconcile(long fromSeq) throws IOException {
+    if (!loadExisting()) {
+      return List.of();
+    }
+    List<CommittedFile> unknown = committer.commitsFrom(subtask, fromSeq).stream()
+        .map(CommitMark::committedFile).toList();
+    committer.deleteStray(fileSystem(committer.table()), subtask, tid, pid, incarnation, Set.of());
+    return unknown;
+  }
+
+  /** Deletes this subtask's data files that no commit references (none if the table does not exist yet). */
+  public List<Path> deleteStray() throws IOException {
+    if (!loadExisting()) {
+      return List.of();
+    }
+    return committer.deleteStray(fileSystem(committer.table()), subtask, tid, pid, incarnation, Set.of());
+  }
+
+  /** The file system of the table's location (the warehouse's for the Hadoop catalog). */
+  private FileSystem fileSystem(Table table) throws IOException {
+    return new Path(table.location()).getFileSystem(conf);
+  }
+}

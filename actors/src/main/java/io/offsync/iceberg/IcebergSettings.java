@@ -1,0 +1,67 @@
+package io.offsync.iceberg;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code offsync.iceberg} configuration section (see reference.conf for meanings and defaults).
+ *
+ * @param catalogType {@code hadoop} (the table's metadata on the destination file system itself) or {@code rest}
+ * @param uri the REST catalog's base URI; unused by the Hadoop catalog
+ * @param catalogProperties further catalog properties, passed to Iceberg as they are (credentials, headers ...)
+ * @param commitRetries how many times one commit is retried after an optimistic conflict with another writer
+ * @param tableProperties properties of the tables offsync creates
+ */
+public record IcebergSettings(String catalogType, String uri, Map<String, String> catalogProperties,
+    int commitRetries, Map<String, String> tableProperties) {
+
+  public static final String HADOOP = "hadoop";
+  public static final String REST = "rest";
+
+  /** Hadoop catalog, no extra properties, 100 commit retries, the table properties of reference.conf. */
+  public static final IcebergSettings DEFAULT = new IcebergSettings(HADOOP, "", Map.of(), 100, Map.of(
+      "commit.retry.min-wait-ms", "10",
+      "commit.retry.max-wait-ms", "2000",
+      "write.metadata.delete-after-commit.enabled", "true",
+      "write.metadata.previous-versions-max", "100"));
+
+  public IcebergSettings {
+    catalogType = catalogType == null ? HADOOP : catalogType.trim().toLowerCase(Locale.ROOT);
+    if (!catalogType.equals(HADOOP) && !catalogType.equals(REST)) {
+      throw new IllegalArgumentException("offsync.iceberg.catalog-type must be hadoop or rest, got '" + catalogType
+          + "'");
+    }
+    if (catalogType.equals(REST) && (uri == null || uri.isBlank())) {
+      throw new IllegalArgumentException("the REST catalog needs offsync.iceberg.catalog-uri (e.g."
+          + " http://catalog:8181/)");
+    }
+    if (commitRetries < 0) {
+      throw new IllegalArgumentException("offsync.iceberg.commit-retries must be >= 0, got " + commitRetries);
+    }
+    uri = uri == null ? "" : uri.trim();
+    catalogProperties = Map.copyOf(catalogProperties);
+    tableProperties = Map.copyOf(tableProperties);
+  }
+
+  public static IcebergSettings fromConfig(Config root) {
+    Config c = root.getConfig("offsync.iceberg");
+    return new IcebergSettings(c.getString("catalog-type"), c.getString("catalog-uri"),
+        strings(c.getConfig("catalog-properties")), c.getInt("commit-retries"),
+        strings(c.getConfig("table-properties")));
+  }
+
+  private static Map<String, String> strings(Config c) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+      out.put(unquote(e.getKey()), String.valueOf(e.getValue().unwrapped()));
+    }
+    return out;
+  }
+
+  private static String unquote(String key) {
+    return key.replace("\"", "");
+  }
+}
