@@ -43,7 +43,7 @@ import org.apache.pekko.pattern.StatusReply;
 
 /**
  * The admin facade of table tasks, used by the gRPC and HTTP/JSON endpoints and the tests: create, delete, pause,
- * resume and status. {@link #start} wires the node: journal schema, the {@link TableTask} sharding (role
+ * resume, status and verify. {@link #start} wires the node: journal schema, the {@link TableTask} sharding (role
  * {@code synctool}, remember-entities in the journal; its shards fenced by a {@link ZooKeeperLease} on the
  * environment's ZooKeeper client when {@code offsync.sync.lease.enabled} is on) and the {@link TaskRegistry}
  * singleton.
@@ -186,6 +186,17 @@ public final class SyncTasks {
   /** Pauses every subtask of {@code db.table} (journaled: stays paused across restarts). */
   public CompletionStage<Done> pause(String db, String table) {
     return send(db, table, TableTask.Pause::new);
+  }
+
+  /**
+   * Checks the committed output of the task of {@code db.table} (its latest incarnation, even deleted or completed)
+   * against its journal and the records in the files; see {@link TaskVerifier}. Changes nothing.
+   */
+  public CompletionStage<TaskVerifier.Report> verify(String db, String table) {
+    return TaskVerifier.verify(system, env.hadoopConf(), blocking, db, table).handle((report, failure) -> {
+      refusal(null, failure);
+      return report;
+    });
   }
 
   /** Resumes a paused task from its journaled positions. */

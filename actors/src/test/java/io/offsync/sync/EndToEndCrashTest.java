@@ -132,12 +132,19 @@ class EndToEndCrashTest {
         } else {
           EndToEndTest.assertExactlyOnce(FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);
+          assertVerified(again, name);
         }
       } finally {
         second.terminate();
         second.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** The verify command finds the task's output consistent with its journal. */
+  private static void assertVerified(SyncTasks tasks, String table) throws Exception {
+    TaskVerifier.Report report = EndToEndTest.await(tasks.verify("db1", table));
+    assertTrue(report.ok(), String.join("\n", report.lines()) + "\n" + String.join("\n", report.problems()));
   }
 
   /**
@@ -188,6 +195,14 @@ class EndToEndCrashTest {
         EndToEndTest.await(again.delete("db1", name));
         EndToEndTest.awaitStatus(again, name, java.util.List::isEmpty);
         EndToEndTest.assertExactlyOnce(fs, out, f, mode, 0);
+        assertVerified(again, name);
+
+        org.apache.hadoop.fs.Path adopted = DestFiles.committed(fs, out, f.tid(), 1).get((int) seq);
+        assertTrue(fs.rename(adopted, new org.apache.hadoop.fs.Path(dest.getParent().toUri().toString(),
+            "moved-away")));
+        TaskVerifier.Report broken = EndToEndTest.await(again.verify("db1", name));
+        assertTrue(!broken.ok() && broken.problems().stream().anyMatch(
+            p -> p.contains("HOLE") && p.contains(adopted.getName())), broken.toString());
       } finally {
         second.terminate();
         second.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);

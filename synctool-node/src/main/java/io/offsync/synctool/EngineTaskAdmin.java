@@ -4,6 +4,7 @@ import io.offsync.protocol.admin.Collector;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
@@ -97,6 +98,12 @@ public final class EngineTaskAdmin implements TaskAdmin {
   }
 
   @Override
+  public CompletionStage<VerifyReply> verify(String db, String table) {
+    return refusals(tasks.verify(db, table)).thenApply(r -> VerifyReply.newBuilder().setOk(r.ok())
+        .addAllLine(r.lines()).addAllProblem(r.problems()).build());
+  }
+
+  @Override
   public CompletionStage<List<SubtaskStatus>> status() {
     return refusals(tasks.status()).thenApplyAsync(this::describe, blocking);
   }
@@ -156,7 +163,8 @@ public final class EngineTaskAdmin implements TaskAdmin {
   /** Phase, readable position and the original's sync point fields (pk and ts of the next snapshot row). */
   static void position(SubtaskStatus.Builder b, Position p) {
     if (p instanceof BinlogPosition bp) {
-      b.setPhase("binlog").setBinlogOffset(bp.nextLogIndex()).setPosition("binlog " + bp.nextLogIndex());
+      b.setPhase("binlog").setBinlogOffset(bp.nextLogIndex()).setPosition("binlog " + bp.nextLogIndex()
+          + (bp.inOverlap() ? " (overlap with snapshot " + bp.overlap().manifestName() + ")" : ""));
     } else if (p instanceof SnapshotPosition sp) {
       b.setPhase("snapshot");
       byte[] key = sp.nextKey();

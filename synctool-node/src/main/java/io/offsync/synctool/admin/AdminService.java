@@ -4,6 +4,7 @@ import io.offsync.protocol.admin.Collector;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.sink.DestinationUser;
@@ -93,6 +94,11 @@ public final class AdminService {
 
   public CompletionStage<Done> resume(String db, String table) {
     return checkName(db, table).thenCompose(x -> tasks.resume(db, table));
+  }
+
+  /** Checks the task's committed files against its journal (see {@link TaskAdmin#verify}). */
+  public CompletionStage<VerifyReply> verify(String db, String table) {
+    return checkName(db, table).thenCompose(x -> tasks.verify(db, table));
   }
 
   public CompletionStage<List<SubtaskStatus>> status() {

@@ -2,6 +2,7 @@ package io.offsync.synctool.admin;
 
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.VerifyReply;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -34,4 +35,10 @@ public interface TaskAdmin {
 
   /** The destination of every task, as given at creation (read from the tasks, no ZooKeeper or file system). */
   CompletionStage<Set<String>> destinations();
+
+  /**
+   * Checks the committed files of the table's task against its journal and the records in the files (changes
+   * nothing). NOT_FOUND when no task was ever created for the table.
+   */
+  CompletionStage<VerifyReply> verify(String db, String table);
 }

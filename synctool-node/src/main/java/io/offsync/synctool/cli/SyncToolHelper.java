@@ -9,6 +9,7 @@ import io.offsync.protocol.admin.StatusReply;
 import io.offsync.protocol.admin.StatusRequest;
 import io.offsync.protocol.admin.SubtaskStatus;
 import io.offsync.protocol.admin.TableRef;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.synctool.SyncToolSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,14 +46,17 @@ import picocli.CommandLine.Spec;
  * default 127.0.0.1:8848).
  *
  * <p>Exit codes: 0 done; 1 the synctool refused (the message says why); 2 bad command line; 3 no synctool answers
- * at the address.
+ * at the address; 4 {@code verify} found a problem.
  */
 @Command(name = "synctool_helper", mixinStandardHelpOptions = true, version = "offsync synctool helper",
     description = "Manage sync tasks of an offsync synctool node.",
     subcommands = {SyncToolHelper.Create.class, SyncToolHelper.Delete.class, SyncToolHelper.StatusCmd.class,
         SyncToolHelper.ToolStatus.class, SyncToolHelper.ListCollectors.class, SyncToolHelper.Pause.class,
-        SyncToolHelper.Resume.class})
+        SyncToolHelper.Resume.class, SyncToolHelper.Verify.class})
 public final class SyncToolHelper {
+
+  /** The exit code of {@code verify} when it found a problem. */
+  public static final int VERIFY_PROBLEMS = 4;
 
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT)
       .withZone(ZoneId.systemDefault());
@@ -240,6 +244,26 @@ public final class SyncToolHelper {
         }
       }
       return 0;
+    }
+  }
+
+  @Command(name = "verify", description = {"Check a task's committed files against its journal and the records in"
+      + " the files: names, row counts, positions contiguous per partition (no gap, no overlap), no file unknown to"
+      + " the journal. Changes nothing; safe while the task runs.", "Exit code 4 when a problem is found."})
+  static final class Verify extends Verb {
+    @Option(names = "-t", required = true, description = "db.table") String dbTable;
+
+    @Override
+    public Integer call() {
+      TableRef t = table(dbTable);
+      try (AdminClient c = connect()) {
+        VerifyReply r = c.call(c.api().verify(t));
+        r.getLineList().forEach(out()::println);
+        for (String p : r.getProblemList()) {
+          out().println("PROBLEM " + p);
+        }
+        return r.getOk() ? 0 : VERIFY_PROBLEMS;
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import io.offsync.protocol.admin.StatusReply;
 import io.offsync.protocol.admin.StatusRequest;
 import io.offsync.protocol.admin.SyncToolAdmin;
 import io.offsync.protocol.admin.TableRef;
+import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.synctool.admin.AdminException;
 import io.offsync.synctool.admin.AdminService;
 import java.util.concurrent.CompletionStage;
@@ -59,6 +60,11 @@ public final class AdminGrpcService implements SyncToolAdmin {
           .forEach(b::addSubtask);
       return b.build();
     }));
+  }
+
+  @Override
+  public CompletionStage<VerifyReply> verify(TableRef in) {
+    return mapped(admin.verify(in.getDb(), in.getTable()));
   }
 
   @Override

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Bearer-token authentication of the synctool's admin port: every request (HTTP/JSON, gRPC, {@code /metrics})
  * must carry {@code Authorization: Bearer <token>} with the admin token ({@code server.auth.token_file}), or with
- * the read-only token ({@code server.auth.read_token_file}) for calls that change nothing: gRPC {@code Status} and
- * {@code ListCollectors}, and {@code /metrics}. OpenMLDB's {@code TaskStatus} is not read-only (its
+ * the read-only token ({@code server.auth.read_token_file}) for calls that change nothing: gRPC {@code Status},
+ * {@code ListCollectors} and {@code Verify}, and {@code /metrics}. OpenMLDB's {@code TaskStatus} is not read-only (its
  * {@code clear_all} deletes every task).
  *
  * <p>Refusals: a missing or unknown token is HTTP 401 (gRPC {@code UNAUTHENTICATED}), the read-only token on a
@@ -41,7 +41,7 @@ public final class AdminAuth {
 
   /** Paths the read-only token may call. */
   static final Set<String> READ_ONLY = Set.of("/offsync.admin.SyncToolAdmin/Status",
-      "/offsync.admin.SyncToolAdmin/ListCollectors", "/metrics");
+      "/offsync.admin.SyncToolAdmin/ListCollectors", "/offsync.admin.SyncToolAdmin/Verify", "/metrics");
 
   private final byte[] adminToken;
   private final byte[] readToken;
