@@ -292,6 +292,22 @@ final class ChaosTopology implements AutoCloseable {
     return problems.isEmpty() ? null : String.join("\n", problems);
   }
 
+  /**
+   * {@code bin/synctool-helper verify -t chaos_db.events} on a running synctool: the committed files against the
+   * journal. Null when it finds nothing wrong, else its output.
+   */
+  String verifyJournal() throws Exception {
+    for (ProcessCluster.Node s : synctools) {
+      if (cluster.running(s)) {
+        StringWriter out = new StringWriter();
+        int code = SyncToolHelper.run(new String[] {"-s", "127.0.0.1:" + s.port("server.port"), "verify", "-t",
+            "chaos_db.events"}, new PrintWriter(out), new PrintWriter(out));
+        return code == 0 ? null : "synctool-helper verify exited " + code + ":\n" + out;
+      }
+    }
+    return "no synctool running to verify the journal";
+  }
+
   private void execute(String url, String sql) throws Exception {
     try (Connection c = DriverManager.getConnection(url, pgUser, pgPassword); Statement s = c.createStatement()) {
       s.execute(sql);
