@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # offsync quickstart: everything on this machine, under run/quickstart/ (wiped at each run).
 #
-#   bin/quickstart.sh [--rows N] [--append N] [--duration S | --no-wait] [--port-base P] [--timeout S]
+#   bin/quickstart.sh [--rows N] [--append N] [--overlap K] [--duration S | --no-wait] [--port-base P] [--timeout S]
 #
 # Builds offsync (first run only), starts an embedded ZooKeeper, generates a demo OpenMLDB disk table
 # (demo_db.demo_table, 4 partitions: RocksDB snapshot + binlog in the tablet's on-disk layout), starts one
@@ -13,6 +13,8 @@
 #
 #   --rows N        rows of the demo table (default 200000; 10% of them in the binlog after the snapshot)
 #   --append N      rows appended to the binlog while the task runs (default 20000)
+#   --overlap K     per partition, binlog entries past the snapshot's MANIFEST.offset that its checkpoint holds
+#                   too, as a tablet snapshotting under write load leaves them (default 500; sent once)
 #   --duration S    after the demo, keep running S seconds, then stop (default: until Ctrl-C)
 #   --no-wait       stop as soon as the demo is done (for CI and scripts)
 #   --port-base P   ports P..P+22 are used (default 18800; env OFFSYNC_QUICKSTART_PORT_BASE)
@@ -23,13 +25,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 home="$offsync_home"
 
-rows=200000; append=20000; duration=-1; timeout=600
+rows=200000; append=20000; overlap=500; duration=-1; timeout=600
 port_base="${OFFSYNC_QUICKSTART_PORT_BASE:-18800}"
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
     --append) append="$2"; shift 2 ;;
+    --overlap) overlap="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --no-wait) duration=0; shift ;;
     --port-base) port_base="$2"; shift 2 ;;
@@ -113,7 +116,7 @@ grep "ZooKeeper listening" "$run/zookeeper/zookeeper.log"
 # ---- demo table -------------------------------------------------------------------------------------------
 say "Generating the demo OpenMLDB table $table: $rows rows, 4 partitions (tablet root run/quickstart/tablet/ssd)"
 "$home/bin/demo-tablet" --root "$run/tablet/ssd" --zk "127.0.0.1:$zk_port" --zk-root /openmldb --db demo_db --table demo_table --tid 1 \
-  --rows "$rows" --partitions 4 --endpoint 127.0.0.1:9527 | sed 's/^/  /'
+  --rows "$rows" --partitions 4 --overlap "$overlap" --endpoint 127.0.0.1:9527 | sed 's/^/  /'
 
 # ---- conf dirs --------------------------------------------------------------------------------------------
 cat >"$run/synctool/conf/synctool.properties" <<EOF

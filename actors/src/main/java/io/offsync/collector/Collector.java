@@ -183,8 +183,10 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
 
   /** One open stream of a partition. */
   private record Open(String subtaskId, Path snapshotDir, long binlogNeededFrom, UniqueKillSwitch killSwitch) {
-    Open releasedUpTo(long nextLogIndex) {
-      return new Open(subtaskId, null, Math.max(binlogNeededFrom, nextLogIndex), killSwitch);
+    /** The subtask journaled everything before {@code upTo}; inside an overlap its checkpoint is still needed. */
+    Open releasedUpTo(BinlogPosition upTo) {
+      return new Open(subtaskId, upTo.inOverlap() ? snapshotDir : null,
+          Math.max(binlogNeededFrom, upTo.nextLogIndex()), killSwitch);
     }
   }
 
@@ -321,14 +323,33 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         handOver = from;
       }
     } else {
-      binlogNeededFrom = ((BinlogPosition) from).nextLogIndex();
+      BinlogPosition bp = (BinlogPosition) from;
+      binlogNeededFrom = bp.nextLogIndex();
+      if (bp.inOverlap() && settings.overlapWindow() > 0) {
+        snapshotDir = overlapSnapshot(links, bp.overlap()).dir();
+      }
     }
     links.linkBinlogs();
     PartitionReader reader = PartitionReader.open(snapshotDir, links.binlogDir(), table, open.mode(),
-        open.startTs(), from, System.currentTimeMillis(), settings.verifyCrc());
+        open.startTs(), from, System.currentTimeMillis(), settings.verifyCrc(), settings.overlapWindow());
     String description = PartitionStream.describe(open.tid(), open.pid(), open.from());
     return new Prepare(new PackReader(reader, links, settings.maxPackSize(), open.from(), handOver), snapshotDir,
         binlogNeededFrom, description);
+  }
+
+  /** The linked checkpoint a read resumed inside an overlap compares against (kept, or still the tablet's). */
+  private static PartitionLinks.LinkedSnapshot overlapSnapshot(PartitionLinks links, BinlogPosition.Overlap o)
+      throws IOException {
+    Optional<PartitionLinks.LinkedSnapshot> snapshot = links.find(o.manifestName(), o.manifestOffset());
+    if (snapshot.isEmpty()) {
+      snapshot = links.linkCurrentSnapshot()
+          .filter(s -> s.dir() != null && s.manifest().name().equals(o.manifestName())
+              && s.manifest().offset() == o.manifestOffset());
+    }
+    return snapshot.orElseThrow(() -> new IllegalStateException("snapshot " + o.manifestName() + " (offset "
+        + o.manifestOffset() + "), whose overlap with the binlog this read is inside, is no longer available: the "
+        + "tablet replaced it and this collector no longer keeps its links (link-retention); the subtask cannot "
+        + "tell which of the next binlog rows it already sent and must start over from the beginning"));
   }
 
   private Behavior<Command> onPrepared(Prepared p) {
@@ -362,7 +383,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     partition.streams.put(p.streamId(), new Open(open.subtaskId(), p.result().snapshotDir(),
         p.result().binlogNeededFrom(), materialized.first()));
     registry.streamOpened(stats);
-    releaseUnneeded(key, partition);
+    releaseUnneeded(key, partition, null);
     open.replyTo().tell(StatusReply.success(materialized.second()));
     return this;
   }
@@ -400,9 +421,10 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         getContext().getSelf().tell(new RetentionExpired(key));
       }
     } else if (r.upTo() instanceof BinlogPosition b) {
-      partition.streams.replaceAll((id, o) ->
-          o.subtaskId().equals(r.subtaskId()) ? o.releasedUpTo(b.nextLogIndex()) : o);
-      releaseUnneeded(key, partition);
+      partition.streams.replaceAll((id, o) -> o.subtaskId().equals(r.subtaskId()) ? o.releasedUpTo(b) : o);
+      // inside an overlap the subtask resumes against that checkpoint, whether or not a stream of it is open now
+      releaseUnneeded(key, partition, b.inOverlap() ? partition.links.dir().resolve(
+          PartitionLinks.snapshotDirName(b.overlap().manifestName(), b.overlap().manifestOffset())) : null);
     }
     return this;
   }
@@ -463,9 +485,16 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
     }
   }
 
-  /** Removes snapshots and binlog files that no open stream of the partition can still need. */
-  private void releaseUnneeded(String key, Partition partition) {
+  /**
+   * Removes snapshots and binlog files that no open stream of the partition can still need.
+   *
+   * @param alsoKeep a linked snapshot directory to keep as well, or null
+   */
+  private void releaseUnneeded(String key, Partition partition, Path alsoKeep) {
     List<Path> keep = new ArrayList<>();
+    if (alsoKeep != null) {
+      keep.add(alsoKeep);
+    }
     long binlogFloor = Long.MAX_VALUE;
     for (Open o : partition.streams.values()) {
       if (o.snapshotDir() != null) {

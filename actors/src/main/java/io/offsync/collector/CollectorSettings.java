@@ -17,6 +17,8 @@ import java.util.List;
  * @param heartbeatInterval a caught-up stream sends a heartbeat pack when nothing went out for this long
  * @param linkRetention how long a partition's links outlive its last stream
  * @param verifyCrc CRC-check binlog records
+ * @param overlapWindow puts in a row not found in a snapshot's checkpoint that close its overlap with the binlog
+ *     ({@code io.offsync.protocol.partition.PartitionReader}); 0 = no overlap detection
  * @param linker how hard links are made
  */
 public record CollectorSettings(
@@ -28,6 +30,7 @@ public record CollectorSettings(
     Duration heartbeatInterval,
     Duration linkRetention,
     boolean verifyCrc,
+    int overlapWindow,
     HardLinker linker) {
 
   public static final String CONFIG_PATH = "offsync.collector";
@@ -35,6 +38,10 @@ public record CollectorSettings(
   public CollectorSettings {
     if (maxPackSize < 1) {
       throw new IllegalArgumentException("max_pack_size must be at least 1 byte, got " + maxPackSize);
+    }
+    if (overlapWindow < 0) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".overlap-window must be a count of puts >= 0, got "
+          + overlapWindow);
     }
     hddRoots = List.copyOf(hddRoots);
     ssdRoots = List.copyOf(ssdRoots);
@@ -56,6 +63,7 @@ public record CollectorSettings(
         c.getDuration("heartbeat-interval"),
         c.getDuration("link-retention"),
         c.getBoolean("verify-crc"),
+        c.getInt("overlap-window"),
         HardLinker.FILES);
   }
 
@@ -70,12 +78,12 @@ public record CollectorSettings(
 
   public CollectorSettings withLinker(HardLinker newLinker) {
     return new CollectorSettings(datadir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, heartbeatInterval,
-        linkRetention, verifyCrc, newLinker);
+        linkRetention, verifyCrc, overlapWindow, newLinker);
   }
 
   public CollectorSettings withDatadir(Path dir) {
     return new CollectorSettings(dir, maxPackSize, hddRoots, ssdRoots, tailPollInterval, heartbeatInterval,
-        linkRetention, verifyCrc, linker);
+        linkRetention, verifyCrc, overlapWindow, linker);
   }
 
   /**

@@ -77,9 +77,14 @@ final class PartitionLinks {
     }
   }
 
+  /** The name of the directory a snapshot with this identity is linked into. */
+  static String snapshotDirName(String name, long offset) {
+    return "snapshot-" + name + "-" + offset;
+  }
+
   /** The linked snapshot with this identity, if it is still kept. */
   synchronized Optional<LinkedSnapshot> find(String name, long offset) throws IOException {
-    Path d = dir.resolve("snapshot-" + name + "-" + offset);
+    Path d = dir.resolve(snapshotDirName(name, offset));
     if (!Files.isRegularFile(d.resolve("MANIFEST"))) {
       return Optional.empty();
     }
@@ -107,7 +112,7 @@ final class PartitionLinks {
       if (existing.isPresent()) {
         return existing;
       }
-      Path target = dir.resolve("snapshot-" + m.name() + "-" + m.offset());
+      Path target = dir.resolve(snapshotDirName(m.name(), m.offset()));
       Path tmp = dir.resolve(target.getFileName() + ".tmp");
       deleteRecursively(tmp);
       Files.createDirectories(tmp.resolve(m.name()));

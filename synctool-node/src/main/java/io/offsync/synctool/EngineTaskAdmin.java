@@ -163,7 +163,8 @@ public final class EngineTaskAdmin implements TaskAdmin {
   /** Phase, readable position and the original's sync point fields (pk and ts of the next snapshot row). */
   static void position(SubtaskStatus.Builder b, Position p) {
     if (p instanceof BinlogPosition bp) {
-      b.setPhase("binlog").setBinlogOffset(bp.nextLogIndex()).setPosition("binlog " + bp.nextLogIndex());
+      b.setPhase("binlog").setBinlogOffset(bp.nextLogIndex()).setPosition("binlog " + bp.nextLogIndex()
+          + (bp.inOverlap() ? " (overlap with snapshot " + bp.overlap().manifestName() + ")" : ""));
     } else if (p instanceof SnapshotPosition sp) {
       b.setPhase("snapshot");
       byte[] key = sp.nextKey();

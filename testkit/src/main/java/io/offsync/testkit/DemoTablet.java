@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
  * Generates a demo OpenMLDB disk table in the real tablet layout, for the quickstart and the benchmarks: per
  * partition a live RocksDB, a snapshot (checkpoint + MANIFEST) of the first {@code rows - binlog-rows} rows, the
  * binlog after it (older binlog files purged, as the tablet does), and optionally the table's metadata in
- * ZooKeeper. {@code --append} adds rows to the binlog of a demo table generated before (and to the live DB).
+ * ZooKeeper. {@code --overlap K} makes each checkpoint hold K binlog entries past its {@code MANIFEST.offset}, as a
+ * tablet that snapshots under write load leaves it. {@code --append} adds rows to the binlog of a demo table
+ * generated before (and to the live DB).
  *
  * <p>By default the live DB is written in bulk ({@code --live-writes bulk}, {@link TabletFixture.Builder#bulkLoad}):
  * rows are sorted in Java and ingested as SST files at the snapshot and at the end, which leaves the same keys and
@@ -80,6 +82,11 @@ public final class DemoTablet implements Callable<Integer> {
   @Option(names = "--append", description = "add --rows rows to the binlog of an existing demo table")
   boolean append;
 
+  @Option(names = "--overlap", defaultValue = "0", description = "per partition, binlog entries past MANIFEST.offset "
+      + "that the snapshot's checkpoint also holds, as a tablet snapshotting under write load leaves them (at most "
+      + "the entries of the partition's last binlog file; default ${DEFAULT-VALUE})")
+  long overlap;
+
   @Option(names = "--live-writes", defaultValue = "bulk", description = "how rows go into the live RocksDB: bulk "
       + "(sorted in Java, ingested as SST files; fast) or put (one RocksDB write per row, as a tablet; slow) "
       + "(default ${DEFAULT-VALUE}); the readable content is the same")
@@ -95,8 +102,9 @@ public final class DemoTablet implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (rows < 0 || partitions < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--rows must be >= 0 and --partitions >= 1");
+    if (rows < 0 || partitions < 1 || overlap < 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--rows and --overlap must be >= 0 and "
+          + "--partitions >= 1");
     }
     long bulkBytes = switch (liveWrites.toLowerCase()) {
       case "bulk" -> Math.max(1, (bulkBufferMb << 20) / partitions);
@@ -115,13 +123,24 @@ public final class DemoTablet implements Callable<Integer> {
       SplittableRandom rnd = new SplittableRandom(seed + firstId);
       long afterSnapshot = append ? rows : (binlogRows < 0 ? rows / 10 : Math.min(binlogRows, rows));
       long before = rows - afterSnapshot;
-      written = write(f, rnd, firstId, before);
+      // the rows the checkpoints hold past their offset go into a binlog file of their own, so the older ones can
+      // be purged after the snapshot as the tablet does
+      long tail = append ? 0 : Math.min(before, 2 * overlap * f.partitionCount());
+      written = write(f, rnd, firstId, before - tail);
+      long[] rolledAt = new long[f.partitionCount()];
+      for (int pid = 0; pid < f.partitionCount() && tail > 0; pid++) {
+        f.rollBinlog(pid);
+        rolledAt[pid] = f.lastLogIndex(pid);
+      }
+      written += write(f, rnd, firstId + before - tail, tail);
       if (!append) {
         for (int pid = 0; pid < f.partitionCount(); pid++) {
-          Manifest m = f.snapshot(pid);
+          long k = Math.min(overlap, f.lastLogIndex(pid) - rolledAt[pid]);
+          Manifest m = f.snapshot(pid, k);
           f.rollBinlog(pid);
           f.purgeBinlogsBefore(pid);
-          System.out.printf("partition %d: snapshot %s offset %d count %d%n", pid, m.name(), m.offset(), m.count());
+          System.out.printf("partition %d: snapshot %s offset %d count %d%s%n", pid, m.name(), m.offset(), m.count(),
+              k > 0 ? ", checkpoint holds " + k + " entries past the offset" : "");
         }
       }
       written += write(f, rnd, firstId + before, afterSnapshot);

@@ -27,11 +27,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -96,6 +99,8 @@ public final class TabletFixture implements AutoCloseable {
     /** index 0: pk → ts (newest first) → values. */
     Map<String, TreeMap<Long, Object[]>> liveModel = new HashMap<>();
     Map<String, TreeMap<Long, Object[]>> snapshotModel;
+    /** The last log index applied to the latest snapshot's checkpoint (MANIFEST.offset + its overlap). */
+    long checkpointIndex;
     /** binlog puts: log index, LogEntry.ts, values. */
     final List<LoggedPut> binlogPuts = new ArrayList<>();
 
@@ -355,6 +360,31 @@ public final class TabletFixture implements AutoCloseable {
     }
   }
 
+  /** {@link #snapshot(int, long)} without overlap: the checkpoint holds exactly the entries up to MANIFEST.offset. */
+  public Manifest snapshot(int pid) {
+    return snapshot(pid, 0);
+  }
+
+  /**
+   * Takes a snapshot of partition {@code pid} as a tablet under write load does: the checkpoint holds every entry
+   * written so far, but {@code MANIFEST.offset} is the last log index minus {@code overlap}, as if the last
+   * {@code overlap} entries (puts and deletes) had reached RocksDB between the tablet's reading of its offset and
+   * its {@code CreateCheckPoint} (OpenMLDB's {@code DiskTableSnapshot::MakeSnapshot}). Those entries stay in the
+   * binlog after the offset. The model ({@link #expectedRows}) counts a put of the overlap as a snapshot row when
+   * the checkpoint still holds it (no later delete or overwrite of its key and ts before the checkpoint) and the
+   * snapshot read yields it (TTL, mode 1), else as a binlog row.
+   *
+   * @param overlap entries past MANIFEST.offset that the checkpoint holds, from 0 to the last log index
+   */
+  public Manifest snapshot(int pid, long overlap) {
+    Partition p = partition(pid);
+    if (overlap < 0 || overlap > p.lastLogIndex) {
+      throw new IllegalArgumentException("partition " + pid + " has " + p.lastLogIndex + " binlog entries; an "
+          + "overlap of " + overlap + " entries past MANIFEST.offset cannot be");
+    }
+    return takeSnapshot(p, overlap);
+  }
+
   /**
    * Takes a snapshot of partition {@code pid} as a tablet does: offset = the last log index written, a RocksDB
    * checkpoint into {@code snapshot/<name>.tmp} renamed to {@code snapshot/<name>}, the MANIFEST written atomically,
@@ -362,15 +392,15 @@ public final class TabletFixture implements AutoCloseable {
    * by a minute while it is taken (two snapshots in one minute collide in OpenMLDB; here they get distinct names).
    * {@code count} is the index-0 row count of the model (the number of puts with {@code trackRows(false)}).
    */
-  public Manifest snapshot(int pid) {
-    Partition p = partition(pid);
+  private Manifest takeSnapshot(Partition p, long overlap) {
+    int pid = p.pid;
     if (!disk) {
       throw new IllegalStateException("table " + table.getName() + " is a memory table; the fixture writes no "
           + "memory-table snapshots");
     }
     try {
       p.binlog.flush();
-      long offset = p.lastLogIndex;
+      long offset = p.lastLogIndex - overlap;
       Path dir = snapshotDir(pid);
       long minute = clock.getAsLong() / 60_000L;
       String name = SNAPSHOT_NAME.format(Instant.ofEpochMilli(minute * 60_000L));
@@ -392,6 +422,7 @@ public final class TabletFixture implements AutoCloseable {
       if (trackRows) {
         p.snapshotModel = copy(p.liveModel);
       }
+      p.checkpointIndex = p.lastLogIndex;
       return m;
     } catch (IOException e) {
       throw new UncheckedIOException("snapshot of " + p.dir + " failed", e);
@@ -560,8 +591,9 @@ public final class TabletFixture implements AutoCloseable {
    * The rows a sync of partition {@code pid} must produce, decoded (values of the row's schema version, in the
    * row codec's Java types), in no particular order: the index-0 rows of the latest snapshot (TTL of index 0 at
    * {@code nowMillis}; mode 1 keeps rows whose index-0 ts >= {@code startTs}), then the binlog puts after the
-   * snapshot offset (mode 1 keeps those whose {@code LogEntry.ts} >= {@code startTs}). Without a snapshot: every
-   * binlog put. Deletes in the binlog are not propagated.
+   * snapshot offset (mode 1 keeps those whose {@code LogEntry.ts} >= {@code startTs}) except the puts of the
+   * snapshot's overlap that are among those snapshot rows (see {@link #snapshot(int, long)}). Without a snapshot:
+   * every binlog put. Deletes in the binlog are not propagated.
    */
   public List<List<Object>> expectedRows(int pid, int mode, long startTs, long nowMillis) {
     if (!trackRows) {
@@ -570,6 +602,7 @@ public final class TabletFixture implements AutoCloseable {
     Partition p = partition(pid);
     List<List<Object>> out = new ArrayList<>();
     long offset = 0;
+    Set<Object[]> sentBySnapshot = Collections.newSetFromMap(new IdentityHashMap<>());
     if (p.manifest != null && p.snapshotModel != null) {
       offset = p.manifest.offset();
       for (TreeMap<Long, Object[]> byTs : p.snapshotModel.values()) {
@@ -583,11 +616,13 @@ public final class TabletFixture implements AutoCloseable {
             continue;
           }
           out.add(Arrays.asList(e.getValue()));
+          sentBySnapshot.add(e.getValue());
         }
       }
     }
     for (LoggedPut put : p.binlogPuts) {
-      if (put.logIndex() > offset && (mode != 1 || Long.compareUnsigned(put.ts(), startTs) >= 0)) {
+      boolean sent = put.logIndex() <= p.checkpointIndex && sentBySnapshot.contains(put.values());
+      if (put.logIndex() > offset && !sent && (mode != 1 || Long.compareUnsigned(put.ts(), startTs) >= 0)) {
         out.add(Arrays.asList(put.values()));
       }
     }

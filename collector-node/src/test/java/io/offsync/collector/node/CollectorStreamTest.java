@@ -295,7 +295,8 @@ class CollectorStreamTest {
       assertEquals(last, page.value("offsync_collector_binlog_last_index", Map.of("tid", "17", "pid", "0")));
 
       assertEquals("OK", http(collector.managementPort(), "/alive", 200).strip());
-      http(collector.managementPort(), "/ready", 200);
+      assertTrue(http(collector.managementPort(), "/ready", 500).contains("no synctool in the cluster"),
+          "a collector in a cluster without a synctool is not ready");
       assertTrue(http(collector.managementPort(), "/cluster/members", 200)
           .contains(collector.system().address().toString()));
     } finally {

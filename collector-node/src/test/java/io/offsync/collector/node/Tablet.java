@@ -142,6 +142,17 @@ public final class Tablet implements AutoCloseable {
     fixture.snapshot(pid);
   }
 
+  /** A snapshot whose checkpoint holds the last {@code overlap} entries past its MANIFEST.offset. */
+  public void snapshot(int pid, long overlap) {
+    fixture.snapshot(pid, overlap);
+  }
+
+  /** Deletes every row of {@code name} (index 0), as a tablet's delete does. */
+  public void delete(String name) {
+    fixture.delete(0, name);
+    fixture.flush();
+  }
+
   public void rollBinlog(int pid) {
     fixture.rollBinlog(pid);
   }

@@ -42,6 +42,28 @@ import java.util.Optional;
  * {@code offset + 1}, which is exact and does not need binlog files the tablet may have purged.
  * A position inside a snapshot other than the one present fails with {@link SnapshotChangedException}.
  *
+ * <p>The overlap: a live tablet reads its offset before it creates the checkpoint, so the checkpoint can hold puts
+ * with a log index above {@code MANIFEST.offset}, which are in the binlog as well ({@link OverlapCheck}). After a
+ * snapshot was read, the binlog from {@code MANIFEST.offset + 1} is compared against its checkpoint: a put the
+ * checkpoint holds (same dimension key and ts, equal value) that the snapshot read yielded is skipped, it was sent as
+ * a snapshot row; any other put is a row as usual (a held put the snapshot read did not yield, because it lacks
+ * index 0's dimension, is past index 0's TTL or below the mode-1 {@code startTs}, included). The overlap
+ * closes after {@code overlapWindow} puts in a row that the checkpoint does not hold; nothing after that is
+ * compared. A window rather than the first put not held, because a put inside the overlap can be missing from the
+ * checkpoint although later ones are in it: a later delete or an overwrite of the same key and ts (also inside the
+ * overlap) removed it, TTL garbage collection dropped it, or concurrent writers appended their entries to the binlog
+ * in another order than they counted the offset. A mode-0 read also closes it with its last entry, so that its end
+ * position is a plain binlog position. While the overlap is open, positions are
+ * {@link BinlogPosition}s naming the snapshot ({@link BinlogPosition#overlap()}); a read resumed there reopens that
+ * checkpoint (gone: {@link SnapshotChangedException}) and continues exactly.
+ *
+ * <p>Deletes inside the overlap are, as everywhere, not propagated. One that the tablet applied before the checkpoint
+ * has removed its rows from it: a row it removed that was put at or before {@code MANIFEST.offset} is not sent (the
+ * snapshot no longer has it, the binlog read starts after it), a row it removed that was put inside the overlap is
+ * sent once from the binlog (not in the checkpoint, so not skipped). The one ambiguity: a disk table keeps one value
+ * per (key, ts), so a put of an identical row (same key, ts and value) inside the overlap is an overwrite that leaves
+ * the checkpoint unchanged, and that row is sent once.
+ *
  * <p>Failures are {@link IOException}s naming the file (corrupt binlog record, purged binlog, unreadable snapshot).
  * Holds open files and native RocksDB resources: close it. Not thread-safe.
  */
@@ -69,8 +91,12 @@ public final class PartitionReader implements AutoCloseable {
   private long nextLogIndex;
   private long endLogIndex = Long.MAX_VALUE;
 
+  private final int overlapWindow;
+  private OverlapCheck overlapCheck;
+  private BinlogPosition.Overlap overlap;
+
   private PartitionReader(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
-                          long nowMillis, boolean verifyCrc) {
+                          long nowMillis, boolean verifyCrc, int overlapWindow) {
     this.snapshotDir = snapshotDir;
     this.binlogDir = binlogDir;
     this.table = table;
@@ -78,7 +104,13 @@ public final class PartitionReader implements AutoCloseable {
     this.startTs = startTs;
     this.nowMillis = nowMillis;
     this.verifyCrc = verifyCrc;
+    this.overlapWindow = overlapWindow;
   }
+
+  /**
+   * How many puts in a row that are not in the checkpoint close the overlap by default (see the class description).
+   */
+  public static final int DEFAULT_OVERLAP_WINDOW = 64;
 
   /** {@link #open(Path, Path, NS.TableInfo, int, long, Position, long, boolean)} with binlog CRC checks on. */
   public static PartitionReader open(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
@@ -104,7 +136,22 @@ public final class PartitionReader implements AutoCloseable {
    */
   public static PartitionReader open(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
                                      Position from, long nowMillis, boolean verifyCrc) throws IOException {
+    return open(snapshotDir, binlogDir, table, mode, startTs, from, nowMillis, verifyCrc, DEFAULT_OVERLAP_WINDOW);
+  }
+
+  /**
+   * {@link #open(Path, Path, NS.TableInfo, int, long, Position, long, boolean)} with the overlap window.
+   *
+   * @param overlapWindow how many puts in a row not found in the checkpoint close the overlap (1 = the first such
+   *     put; 0 = no overlap detection: every binlog put after {@code MANIFEST.offset} is a row)
+   */
+  public static PartitionReader open(Path snapshotDir, Path binlogDir, NS.TableInfo table, int mode, long startTs,
+                                     Position from, long nowMillis, boolean verifyCrc, int overlapWindow)
+      throws IOException {
     Objects.requireNonNull(from, "from");
+    if (overlapWindow < 0) {
+      throw new IllegalArgumentException("the overlap window is a number of puts >= 0, got " + overlapWindow);
+    }
     if (mode < 0 || mode > 2) {
       throw new IllegalArgumentException("sync mode must be 0 (full), 1 (incremental by timestamp) or 2 (full and "
           + "continuous), got " + mode);
@@ -114,12 +161,17 @@ public final class PartitionReader implements AutoCloseable {
           + table.getStorageMode() + "; only disk tables (SSD, HDD) can be synced, re-create it with "
           + "STORAGE_MODE='SSD' or 'HDD'");
     }
-    PartitionReader r = new PartitionReader(snapshotDir, binlogDir, table, mode, startTs, nowMillis, verifyCrc);
+    PartitionReader r = new PartitionReader(snapshotDir, binlogDir, table, mode, startTs, nowMillis, verifyCrc,
+        overlapWindow);
     try {
       if (from instanceof SnapshotPosition sp) {
         r.openSnapshot(sp);
       } else {
-        r.openBinlog(((BinlogPosition) from).nextLogIndex());
+        BinlogPosition bp = (BinlogPosition) from;
+        if (bp.inOverlap() && overlapWindow > 0) {
+          r.reopenOverlap(bp.overlap());
+        }
+        r.openBinlog(bp.nextLogIndex());
       }
       return r;
     } catch (IOException | RuntimeException e) {
@@ -167,9 +219,22 @@ public final class PartitionReader implements AutoCloseable {
     phase = Phase.SNAPSHOT;
   }
 
+  /** A read resumed inside an overlap compares against the same checkpoint, which must still be present. */
+  private void reopenOverlap(BinlogPosition.Overlap o) throws IOException {
+    Manifest m = Manifest.readIfExists(snapshotDir.resolve(Manifest.FILE_NAME)).orElse(null);
+    if (m == null || !m.name().equals(o.manifestName()) || m.offset() != o.manifestOffset()
+        || !Files.isDirectory(snapshotDir.resolve(m.name()))) {
+      throw new SnapshotChangedException(o.manifestName(), o.manifestOffset(), m == null ? null : m.name(),
+          m == null ? null : m.offset(), snapshotDir.toString());
+    }
+    overlapCheck = new OverlapCheck(SnapshotReader.open(snapshotDir.resolve(m.name()), table), table, mode, startTs,
+        nowMillis);
+    overlap = o;
+  }
+
   private void openBinlog(long from) throws IOException {
     nextLogIndex = from;
-    position = new BinlogPosition(from);
+    position = binlogPosition();
     phase = Phase.BINLOG;
     if (mode == 0) {
       endLogIndex = lastLogIndex(binlogDir, verifyCrc);
@@ -200,11 +265,8 @@ public final class PartitionReader implements AutoCloseable {
   }
 
   private PartitionRead nextInSnapshot() throws IOException {
-    BinlogPosition handOver = manifest == null ? new BinlogPosition(1) : new BinlogPosition(manifest.offset() + 1);
     if (cursor == null || !cursorOnRow) {
-      closeSnapshot();
-      openBinlog(handOver.nextLogIndex());
-      return new PartitionRead.Skipped(handOver);
+      return new PartitionRead.Skipped(handOver());
     }
     boolean skip = mode == 1 && Long.compareUnsigned(cursor.ts(), startTs) < 0;
     byte[] row = skip ? null : cursor.row();
@@ -214,44 +276,103 @@ public final class PartitionReader implements AutoCloseable {
       after = new SnapshotPosition(manifest.name(), manifest.offset(), cursor.key());
       position = after;
     } else {
-      closeSnapshot();
-      openBinlog(handOver.nextLogIndex());
-      after = handOver;
+      after = handOver();
     }
     return skip ? new PartitionRead.Skipped(after) : new PartitionRead.Row(row, after);
+  }
+
+  /**
+   * Ends the snapshot phase: the binlog from {@code MANIFEST.offset + 1} (from 1 without a snapshot), compared
+   * against the checkpoint just read until the overlap closes.
+   */
+  private BinlogPosition handOver() throws IOException {
+    if (cursor != null) {
+      cursor.close();
+      cursor = null;
+    }
+    if (snapshot != null && overlapWindow > 0) {
+      overlapCheck = new OverlapCheck(snapshot, table, mode, startTs, nowMillis);
+      overlap = new BinlogPosition.Overlap(manifest.name(), manifest.offset(), 0);
+      snapshot = null;
+    }
+    closeSnapshot();
+    openBinlog(manifest == null ? 1 : manifest.offset() + 1);
+    return (BinlogPosition) position;
+  }
+
+  private BinlogPosition binlogPosition() {
+    return new BinlogPosition(nextLogIndex, overlap);
+  }
+
+  private void closeOverlap() {
+    if (overlapCheck != null) {
+      overlapCheck.close();
+      overlapCheck = null;
+    }
+    overlap = null;
   }
 
   private PartitionRead nextInBinlog() throws IOException {
     if (nextLogIndex > endLogIndex) {
       return end();
     }
-    BinlogRead read = binlog.next();
-    if (!(read instanceof BinlogRead.Entry e)) {
+    if (!(binlog.next() instanceof BinlogRead.Entry e)) {
       return new PartitionRead.CaughtUp(position);
     }
     Tablet.LogEntry entry = e.entry();
     nextLogIndex = entry.getLogIndex() + 1;
-    BinlogPosition after = new BinlogPosition(nextLogIndex);
-    position = after;
-    if (entry.getMethodType() == Tablet.MethodType.kDelete) {
-      return new PartitionRead.Skipped(after);
+    PartitionRead read = entry.getMethodType() == Tablet.MethodType.kDelete ? skipped() : put(entry);
+    if (nextLogIndex > endLogIndex && overlap != null) {
+      closeOverlap(); // mode 0 read its last entry: its end position is a plain one, nothing more is compared
+      position = binlogPosition();
+      read = read instanceof PartitionRead.Row r ? new PartitionRead.Row(r.row(), position) : skipped();
     }
-    if (mode == 1 && Long.compareUnsigned(entry.getTs(), startTs) < 0) {
-      return new PartitionRead.Skipped(after);
+    return read;
+  }
+
+  private PartitionRead put(Tablet.LogEntry entry) throws IOException {
+    if (overlapCheck == null && mode == 1 && Long.compareUnsigned(entry.getTs(), startTs) < 0) {
+      return skipped();
     }
-    byte[] value = entry.getValue().toByteArray();
     byte[] row;
     try {
-      row = RowCompression.decompress(value, table.getCompressType());
+      row = RowCompression.decompress(entry.getValue().toByteArray(), table.getCompressType());
     } catch (RuntimeException ex) {
       throw new IOException("binlog entry " + entry.getLogIndex() + " in " + binlogDir + ": " + ex.getMessage(), ex);
     }
-    return new PartitionRead.Row(row, after);
+    if (overlapCheck != null) {
+      OverlapCheck.Verdict verdict = overlapCheck.check(entry, row);
+      if (verdict == OverlapCheck.Verdict.NOT_HELD) {
+        overlap = overlap.missed(1);
+        if (overlap.misses() >= overlapWindow) {
+          closeOverlap();
+        }
+      } else {
+        overlap = overlap.matched();
+        if (verdict == OverlapCheck.Verdict.SENT) {
+          return skipped();
+        }
+      }
+      if (mode == 1 && Long.compareUnsigned(entry.getTs(), startTs) < 0) {
+        return skipped();
+      }
+    }
+    position = binlogPosition();
+    return new PartitionRead.Row(row, position);
+  }
+
+  private PartitionRead skipped() {
+    position = binlogPosition();
+    return new PartitionRead.Skipped(position);
   }
 
   private PartitionRead end() throws IOException {
     phase = Phase.END;
     closeBinlog();
+    if (overlapCheck != null) {
+      overlapCheck.close();
+      overlapCheck = null;
+    }
     return new PartitionRead.End(position);
   }
 
@@ -301,6 +422,10 @@ public final class PartitionReader implements AutoCloseable {
   @Override
   public void close() throws IOException {
     closeSnapshot();
+    if (overlapCheck != null) {
+      overlapCheck.close();
+      overlapCheck = null;
+    }
     closeBinlog();
   }
 }

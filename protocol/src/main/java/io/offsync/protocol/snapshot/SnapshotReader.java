@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -48,12 +49,13 @@ public final class SnapshotReader implements AutoCloseable {
   private final List<ColumnFamilyHandle> handles;
   private final RocksDB db;
   private final ColumnFamilyHandle index0Family;
+  private final List<String> familyNames;
   private final Set<SnapshotCursor> cursors = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean closed;
 
   private SnapshotReader(Path dir, DiskTableLayout layout, KeyTSComparator comparator, RocksLog rocksLog,
                          DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions, List<ColumnFamilyHandle> handles,
-                         RocksDB db, ColumnFamilyHandle index0Family) {
+                         RocksDB db, ColumnFamilyHandle index0Family, List<String> familyNames) {
     this.dir = dir;
     this.layout = layout;
     this.index0 = layout.index(0);
@@ -64,6 +66,7 @@ public final class SnapshotReader implements AutoCloseable {
     this.handles = handles;
     this.db = db;
     this.index0Family = index0Family;
+    this.familyNames = familyNames;
   }
 
   /**
@@ -140,7 +143,7 @@ public final class SnapshotReader implements AutoCloseable {
           + "'default')", e);
     }
     return new SnapshotReader(checkpointDir, layout, comparator, rocksLog, dbOptions, cfOptions, handles, db,
-        handles.get(index0Pos));
+        handles.get(index0Pos), familyNames);
   }
 
   /** The table layout the reader interprets keys with. */
@@ -177,6 +180,61 @@ public final class SnapshotReader implements AutoCloseable {
       throw e;
     }
     return c;
+  }
+
+  /**
+   * The stored value (as stored: snappy-compressed for kSnappy tables) of {@code key} in {@code index}'s column
+   * family, or null when the checkpoint has no such key (or no such family).
+   *
+   * @param key a key as {@link DiskTableLayout#key} builds it
+   */
+  public byte[] get(DiskTableLayout.Index index, byte[] key) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("snapshot reader of " + dir + " is closed");
+    }
+    int pos = familyNames.indexOf(layout.innerIndex(index).columnFamily());
+    if (pos < 0) {
+      return null;
+    }
+    try {
+      return db.get(handles.get(pos), key);
+    } catch (RocksDBException e) {
+      throw new IOException("reading snapshot " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether a {@link #cursor} evaluating TTL at {@code nowMillis} yields index 0's row {@code (pk, ts)} when the
+   * checkpoint holds it: the row is not past index 0's TTL at its rank (1 + the rows of the pk with a newer ts).
+   */
+  public boolean visible(byte[] pk, long ts, long nowMillis) throws IOException {
+    Ttl ttl = index0.ttl();
+    long rank = 1;
+    if (ttl.usesRank()) {
+      try (ReadOptions ro = new ReadOptions().setFillCache(false).setTotalOrderSeek(true);
+           RocksIterator it = db.newIterator(index0Family, ro)) {
+        byte[] first = layout.key(index0, pk, -1L);
+        it.seek(first);
+        while (it.isValid() && Long.compareUnsigned(rank, ttl.latTtl()) <= 0) {
+          byte[] k = it.key();
+          if (k.length != first.length || !Arrays.equals(k, 0, k.length - DiskKey.TS_LEN, first, 0,
+              first.length - DiskKey.TS_LEN)) {
+            break;
+          }
+          if (Long.compareUnsigned(DiskKey.readLongLE(k, k.length - DiskKey.TS_LEN), ts) <= 0) {
+            break;
+          }
+          rank++;
+          it.next();
+        }
+        try {
+          it.status();
+        } catch (RocksDBException e) {
+          throw new IOException("reading snapshot " + dir + " failed: " + e.getMessage(), e);
+        }
+      }
+    }
+    return !ttl.checker(nowMillis).isExpired(ts, rank);
   }
 
   void forget(SnapshotCursor c) {
