@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * random delay of up to 15 s, and measures from the last process start until every live node sees one cluster of
  * exactly the live nodes ("members"), and until every row appended before that start is committed ("rows"). A step
  * that misses {@code --bound} (members) or {@code --rows-bound} fails the run. At the end the committed files must
- * hold every appended row exactly once, checked by id and content against the tablet.
+ * hold every appended row exactly once, checked by id and content against the tablet, and
+ * {@code bin/synctool-helper verify} must find the files consistent with the journal.
  *
  * <p>Prints the kill log as it goes, then per action the convergence times (min/median/max) and a last line
  * starting {@code chaos <topology>: PASSED} or {@code FAILED}, with the seed that replays the same choices.
