@@ -1,7 +1,6 @@
 package io.offsync.collector;
 
 import io.offsync.protocol.position.Position;
-import io.offsync.serialization.CborSerializable;
 
 /**
  * One element of a collector stream: a slice of the byte stream of concatenated encoded OpenMLDB rows (each row
@@ -26,11 +25,13 @@ import io.offsync.serialization.CborSerializable;
  *       {@code SendData} with {@code count == 0}). It carries nothing to frame or commit.
  * </ul>
  *
+ * <p>On the wire through {@link RowPackSerializer}.
+ *
  * @param data the bytes
  * @param next the position after the last row that ends in this pack (the position to resume from once
  *     everything up to here is committed), or {@code null} when the pack ends inside a row
  */
-public record RowPack(byte[] data, Position next) implements CborSerializable {
+public record RowPack(byte[] data, Position next) {
 
   private static final byte[] NO_DATA = new byte[0];
 

@@ -143,15 +143,18 @@ final class ParquetPartWriter implements PartWriter {
 
   /** Writes {@code Object[]} rows in the decoded Java types of the row codec. */
   private static final class RowWriteSupport extends WriteSupport<Object[]> {
-    private final List<Column> columns;
     private final MessageType schema;
+    /** Per column its name and type, as arrays: the per-value loop reads nothing else. */
+    private final String[] names;
+    private final ColumnType[] types;
     private RecordConsumer consumer;
     /** The commit record, set just before the writer closes and writes the footer. */
     private Map<String, String> record = Map.of();
 
     RowWriteSupport(List<Column> columns) {
-      this.columns = columns;
       this.schema = schema(columns);
+      this.names = columns.stream().map(Column::name).toArray(String[]::new);
+      this.types = columns.stream().map(Column::type).toArray(ColumnType[]::new);
     }
 
     @Override
@@ -176,16 +179,17 @@ final class ParquetPartWriter implements PartWriter {
 
     @Override
     public void write(Object[] values) {
+      RecordConsumer consumer = this.consumer;
       consumer.startMessage();
-      int n = Math.min(values.length, columns.size());
+      int n = Math.min(values.length, names.length);
       for (int i = 0; i < n; i++) {
         Object v = values[i];
         if (v == null) {
           continue;
         }
-        Column c = columns.get(i);
-        consumer.startField(c.name(), i);
-        switch (c.type()) {
+        String name = names[i];
+        consumer.startField(name, i);
+        switch (types[i]) {
           case BOOL -> consumer.addBoolean((Boolean) v);
           case SMALLINT -> consumer.addInteger((Short) v);
           case INT -> consumer.addInteger((Integer) v);
@@ -196,7 +200,7 @@ final class ParquetPartWriter implements PartWriter {
           case VARCHAR, STRING -> consumer.addBinary(
               Binary.fromConstantByteArray(((String) v).getBytes(StandardCharsets.UTF_8)));
         }
-        consumer.endField(c.name(), i);
+        consumer.endField(name, i);
       }
       consumer.endMessage();
     }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.rocksdb.AbstractComparator;
 import org.rocksdb.ComparatorOptions;
+import org.rocksdb.ReusedSynchronisationType;
 import org.rocksdb.RocksDB;
 
 /**
@@ -37,7 +38,8 @@ public final class KeyTSComparator extends AbstractComparator {
 
   /** A new comparator; close it after the databases that use it. */
   public static KeyTSComparator create() {
-    return new KeyTSComparator(new ComparatorOptions());
+    return new KeyTSComparator(new ComparatorOptions()
+        .setReusedSynchronisationType(ReusedSynchronisationType.THREAD_LOCAL));
   }
 
   @Override

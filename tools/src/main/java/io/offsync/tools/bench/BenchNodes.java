@@ -65,7 +65,10 @@ final class BenchNodes implements AutoCloseable {
     }
   }
 
-  /** Creates a task; retries while the collector started just before has not registered yet. */
+  /**
+   * Creates a task; retries while the collector started just before has not joined the cluster or registered in
+   * ZooKeeper yet (nothing is created then).
+   */
   void create(String... args) throws InterruptedException {
     List<String> all = new ArrayList<>(List.of("create"));
     all.addAll(List.of(args));
@@ -74,7 +77,8 @@ final class BenchNodes implements AutoCloseable {
         helper(all.toArray(String[]::new));
         return;
       } catch (IllegalStateException e) {
-        if (attempt == 150 || !e.getMessage().contains("no live collector")) {
+        if (attempt == 150 || !(e.getMessage().contains("no live collector")
+            || e.getMessage().contains("no collector registered"))) {
           throw e;
         }
         Thread.sleep(200);

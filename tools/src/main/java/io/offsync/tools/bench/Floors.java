@@ -34,11 +34,25 @@ import org.apache.hadoop.fs.FileSystem;
  */
 final class Floors implements AutoCloseable {
 
-  /** A measured floor: rows (or bytes) handled and the seconds it took. */
-  record Run(long count, double seconds) {
+  /**
+   * A measured floor: rows (or bytes) handled, the seconds it took and the CPU seconds of this process meanwhile
+   * (DuckDB's threads are native threads of this process; the nodes are idle then).
+   */
+  record Run(long count, double seconds, double cpuSeconds) {
     double perSecond() {
       return count / seconds;
     }
+
+    /** CPU microseconds per row (or byte). */
+    double cpuMicros() {
+      return cpuSeconds * 1e6 / count;
+    }
+  }
+
+  /** CPU time of this process so far. */
+  static long cpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
   }
 
   private final Connection duck;
@@ -76,13 +90,15 @@ final class Floors implements AutoCloseable {
   /** DuckDB writes its table to {@code file} (deleted afterwards): Parquet, snappy, one thread per core. */
   Run duckDb(Path file) throws SQLException, IOException {
     long rows = rows();
+    long cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     try (Statement s = duck.createStatement()) {
       s.execute("COPY rows TO '" + file.toString().replace("'", "''") + "' (FORMAT parquet, COMPRESSION snappy)");
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    double cpu = (cpuNanos() - cpu0) / 1e9;
     Files.deleteIfExists(file);
-    return new Run(rows, secs);
+    return new Run(rows, secs, cpu);
   }
 
   /** Reads every row of partitions {@code <root>/<tid>_<pid>} (mode 0) with the collector's reader. */
@@ -90,6 +106,7 @@ final class Floors implements AutoCloseable {
     NS.TableInfo table = tableInfo(root.resolve(tid + "_0"));
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, partitions));
     try {
+      long cpu0 = cpuNanos();
       long t0 = System.nanoTime();
       List<Future<Long>> counts = new ArrayList<>();
       for (int pid = 0; pid < partitions; pid++) {
@@ -112,7 +129,7 @@ final class Floors implements AutoCloseable {
       for (Future<Long> f : counts) {
         rows += f.get();
       }
-      return new Run(rows, (System.nanoTime() - t0) / 1e9);
+      return new Run(rows, (System.nanoTime() - t0) / 1e9, (cpuNanos() - cpu0) / 1e9);
     } finally {
       pool.shutdownNow();
     }
@@ -121,6 +138,7 @@ final class Floors implements AutoCloseable {
   /** Copies {@code files} into {@code dest} on {@code fs}; the count is bytes. */
   static Run rawCopy(List<Path> files, FileSystem fs, org.apache.hadoop.fs.Path dest) throws IOException {
     long bytes = 0;
+    long cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     int i = 0;
     for (Path f : files) {
@@ -128,7 +146,7 @@ final class Floors implements AutoCloseable {
           new org.apache.hadoop.fs.Path(dest, (i++) + "-" + f.getFileName()));
       bytes += Files.size(f);
     }
-    return new Run(bytes, (System.nanoTime() - t0) / 1e9);
+    return new Run(bytes, (System.nanoTime() - t0) / 1e9, (cpuNanos() - cpu0) / 1e9);
   }
 
   /** The table as its partition's {@code table_meta.txt} describes it. */

@@ -156,16 +156,16 @@ public final class SyncBench implements Callable<Integer> {
   private Floors.Run[] measured(Floors floors, BenchTable table, FileSystem local, Path run, String name, Sync s)
       throws Exception {
     Floors.Run duck = floors.duckDb(run.resolve(name + "-duckdb.parquet"));
-    System.out.printf("  DuckDB COPY to Parquet (%d threads): %,.0f rows/s (%.2f s); offsync/duckdb = %.2f%n",
-        Runtime.getRuntime().availableProcessors(), duck.perSecond(), duck.seconds(),
-        s.rowsPerSecond() / duck.perSecond());
+    System.out.printf("  DuckDB COPY to Parquet (%d threads): %,.0f rows/s (%.2f s, %.2f CPU us/row);"
+            + " offsync/duckdb = %.2f%n", Runtime.getRuntime().availableProcessors(), duck.perSecond(), duck.seconds(),
+        duck.cpuMicros(), s.rowsPerSecond() / duck.perSecond());
     Floors.Run read = floors.readFloor(table.root(), table.tid(), table.partitions());
     if (read.count() != rows) {
       throw new IllegalStateException("read floor read " + read.count() + " rows, " + rows + " expected");
     }
-    System.out.printf("  read floor (PartitionReader, no decode, %d partitions in parallel): %,.0f rows/s (%.2f s);"
-        + " offsync/read-floor = %.2f%n", table.partitions(), read.perSecond(), read.seconds(),
-        s.rowsPerSecond() / read.perSecond());
+    System.out.printf("  read floor (PartitionReader, no decode, %d partitions in parallel): %,.0f rows/s (%.2f s,"
+            + " %.2f CPU us/row); offsync/read-floor = %.2f%n", table.partitions(), read.perSecond(), read.seconds(),
+        read.cpuMicros(), s.rowsPerSecond() / read.perSecond());
     Floors.Run raw = Floors.rawCopy(table.files(), local,
         new org.apache.hadoop.fs.Path(run.resolve(name + "-raw").toUri()));
     printRaw(s, raw);
@@ -185,11 +185,18 @@ public final class SyncBench implements Callable<Integer> {
     double read = median(floors, f -> f[1].perSecond());
     double rawSecs = median(floors, f -> f[2].seconds());
     double syncSecs = median(warm, Sync::seconds);
+    double syncCpu = median(warm, w -> w.cpuSeconds() * 1e6 / w.rows());
+    double duckCpu = median(floors, f -> f[0].cpuMicros());
+    double readCpu = median(floors, f -> f[1].cpuMicros());
     System.out.printf("summary, medians of %d warm local runs (load %s): offsync %,.0f rows/s, DuckDB %,.0f rows/s,"
             + " read floor %,.0f rows/s, raw copy %.1f MB/s; cold JVM %,.0f rows/s%n", warm.size(), load(), offsync,
         duck, read, table.bytes() / 1e6 / rawSecs, cold.rowsPerSecond());
     System.out.printf("  offsync/duckdb = %.2f%n  offsync/read-floor = %.2f%n  offsync/raw = %.2f%n"
         + "  cold/warm = %.2f%n", offsync / duck, offsync / read, rawSecs / syncSecs, cold.rowsPerSecond() / offsync);
+    System.out.printf("  CPU per row (less sensitive to the load than wall time): offsync %.2f us (all threads: read,"
+            + " transport, decode, encode, write, commit), DuckDB %.2f us, read floor %.2f us; duckdb-cpu/offsync-cpu"
+            + " = %.2f, read-floor-cpu/offsync-cpu = %.2f%n", syncCpu, duckCpu, readCpu, duckCpu / syncCpu,
+        readCpu / syncCpu);
   }
 
   private static <T> double median(List<T> xs, ToDoubleFunction<T> f) {
@@ -207,7 +214,7 @@ public final class SyncBench implements Callable<Integer> {
     System.gc();
     peakHeap.set(0);
     peakLive.set(0);
-    long cpu0 = processCpuNanos();
+    long cpu0 = Floors.cpuNanos();
     long t0 = System.nanoTime();
     nodes.create("-t", table, "-m", "0", "-d", dest.toString());
     long committed = 0;
@@ -216,7 +223,7 @@ public final class SyncBench implements Callable<Integer> {
       committed = OutputFiles.totalRows(fs, dest);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
+    double cpuSecs = (Floors.cpuNanos() - cpu0) / 1e9;
     if (committed != expected) {
       throw new IllegalStateException(table + ": " + committed + " rows committed, " + expected + " expected");
     }
@@ -230,9 +237,10 @@ public final class SyncBench implements Callable<Integer> {
   private static void print(String name, Sync s, BenchTable table) {
     System.out.printf("%s, load %s%n  offsync mode 0: %,d rows in %.2f s = %,.0f rows/s, %.1f MB/s of table bytes;"
             + " %d files, %,d bytes of Parquet; peak heap %d MB used (incl. garbage; -Xmx caps it), %d MB live"
-            + " after GC; %.1f s of CPU (all threads of this JVM, %d cores)%n", name, load(), s.rows(), s.seconds(),
-        s.rowsPerSecond(), table.bytes() / 1e6 / s.seconds(), s.files(), s.outBytes(), s.peakHeap() >> 20,
-        s.peakLive() >> 20, s.cpuSeconds(), Runtime.getRuntime().availableProcessors());
+            + " after GC; %.1f s of CPU (all threads of this JVM, %d cores) = %.2f CPU us/row%n", name, load(), s.rows(),
+        s.seconds(), s.rowsPerSecond(), table.bytes() / 1e6 / s.seconds(), s.files(), s.outBytes(),
+        s.peakHeap() >> 20, s.peakLive() >> 20, s.cpuSeconds(), Runtime.getRuntime().availableProcessors(),
+        s.cpuSeconds() * 1e6 / s.rows());
   }
 
   /** The 1, 5 and 15 minute load averages. */
@@ -298,10 +306,5 @@ public final class SyncBench implements Callable<Integer> {
         return;
       }
     }
-  }
-
-  private static long processCpuNanos() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-        ? os.getProcessCpuTime() : 0;
   }
 }
