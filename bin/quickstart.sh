@@ -2,6 +2,7 @@
 # offsync quickstart: everything on this machine, under run/quickstart/ (wiped at each run).
 #
 #   bin/quickstart.sh [--rows N] [--append N] [--overlap K] [--duration S | --no-wait] [--port-base P] [--timeout S]
+#                     [--format parquet|csv|iceberg]
 #
 # Builds offsync (first run only), starts an embedded ZooKeeper, generates a demo OpenMLDB disk table
 # (demo_db.demo_table, 4 partitions: RocksDB snapshot + binlog in the tablet's on-disk layout), starts one
@@ -19,15 +20,17 @@
 #   --no-wait       stop as soon as the demo is done (for CI and scripts)
 #   --port-base P   ports P..P+22 are used (default 18800; env OFFSYNC_QUICKSTART_PORT_BASE)
 #   --timeout S     give up when rows do not arrive within S seconds (default 600)
+#   --format F      output format (default parquet); iceberg = an Iceberg table out/demo_db/demo_table (out is the
+#                   Hadoop catalog's warehouse)
 #
 # Exit code 0 when every written row arrived in the output exactly once, 1 otherwise (or on a start failure).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 home="$offsync_home"
 
-rows=200000; append=20000; overlap=500; duration=-1; timeout=600
+rows=200000; append=20000; overlap=500; duration=-1; timeout=600; format=parquet
 port_base="${OFFSYNC_QUICKSTART_PORT_BASE:-18800}"
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rows) rows="$2"; shift 2 ;;
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --no-wait) duration=0; shift ;;
     --port-base) port_base="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
+    --format) format="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown option $1" >&2; usage ;;
   esac
@@ -154,8 +158,8 @@ say "Starting the data_collector: bin/data_collector -c run/quickstart/collector
 
 helper() { "$home/bin/synctool-helper" -s "127.0.0.1:$st_port" "$@"; }
 
-say "Creating a mode-2 sync task (full, then continuous): synctool-helper create -t $table -m 2 -d file://$out"
-helper create -t "$table" -m 2 -d "file://$out" --roll-time 10 --roll-idle 2
+say "Creating a mode-2 sync task (full, then continuous): synctool-helper create -t $table -m 2 -d file://$out --format $format"
+helper create -t "$table" -m 2 -d "file://$out" --format "$format" --roll-time 10 --roll-idle 2
 
 # committed rows and subtask states, from the OpenMLDB JSON endpoint (count = rows committed per subtask).
 # Never fails: no answer or no task (deleted from another terminal) leaves committed=0 and states empty.
@@ -167,7 +171,11 @@ progress() {
     | awk '{s+=$1} END {print s+0}')"
   states="$({ grep -o '"status": *"[A-Z]*"' <<<"$json" || true; } | { grep -o '[A-Z]*' || true; } | sort | uniq -c \
     | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
-  files="$(find "$out" -maxdepth 1 -name 'part-*' | wc -l)"
+  if [ "$format" = iceberg ]; then
+    files="$(find "$out" -path '*/data/*' -name 'part-*' 2>/dev/null | wc -l)"
+  else
+    files="$(find "$out" -maxdepth 1 -name 'part-*' | wc -l)"
+  fi
 }
 # one line of the keep-running loop; says once when the task is gone (deleted) and once when one is back
 task_gone=0
@@ -212,7 +220,7 @@ say "Appending $append rows to the demo table's binlog (a tablet writing new row
 total=$((rows + append))
 wait_rows "$total"
 
-say "The output: committed Parquet files in $out (bin/offsync-read file://$out)"
+say "The output: committed $format output in $out (bin/offsync-read file://$out)"
 "$home/bin/offsync-read" "file://$out" -n 5
 found="$("$home/bin/offsync-read" "file://$out" --count)"
 if [ "$found" != "$total" ]; then
@@ -224,8 +232,13 @@ echo "OK: $found rows in the output = $total rows written (snapshot + binlog + a
 cat <<EOF
 
 What is where (all under $run):
-  output        $out/part-<tid>-<pid>-<seq>.parquet   (files in progress: out/_tmp/, never read them)
-  read it       bin/offsync-read file://$out           (or any Parquet reader: Spark, DuckDB, pandas)
+$(if [ "$format" = iceberg ]; then
+  echo "  output        Iceberg table $out/demo_db/demo_table   (Hadoop catalog, warehouse file://$out)"
+  echo "  read it       bin/offsync-read file://$out           (or Spark: spark.sql.catalog.offsync.type=hadoop, .warehouse=file://$out)"
+else
+  echo "  output        $out/part-<tid>-<pid>-<seq>.$format   (files in progress: out/_tmp/, never read them)"
+  echo "  read it       bin/offsync-read file://$out           (or any Parquet/CSV reader: Spark, DuckDB, pandas)"
+fi)
   progress      bin/synctool-helper -s 127.0.0.1:$st_port status --watch
   collector     curl http://127.0.0.1:$col_port/status
   synctool      curl http://127.0.0.1:$st_mgmt/ready ; curl http://127.0.0.1:$st_mgmt/cluster/members

@@ -1,6 +1,7 @@
 package io.offsync.iceberg;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,8 @@ import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.io.InputFile;
 import org.apache.iceberg.parquet.ParquetUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Iceberg half of the exactly-once commit protocol for one subtask: a durable data file becomes part of the
@@ -57,15 +60,34 @@ public final class IcebergCommitter {
   private static final Pattern NAME =
       Pattern.compile("part-(\\d+)-(\\d+)-(\\d+)-(\\d{10,})-([0-9a-z]+)\\.parquet");
 
+  private static final Logger log = LoggerFactory.getLogger(IcebergCommitter.class);
+
   private final Table table;
   private final int attempts;
+  private final Duration expireAfter;
+  private final int retain;
+  private long nextExpiryCheck;
 
   /**
+   * A committer that never expires snapshots.
+   *
    * @param attempts how many times a commit that still conflicts after Iceberg's own retries is tried again
    */
   public IcebergCommitter(Table table, int attempts) {
+    this(table, attempts, Duration.ZERO, 1);
+  }
+
+  /**
+   * @param attempts how many times a commit that still conflicts after Iceberg's own retries is tried again
+   * @param expireAfter after a commit, snapshots older than this are expired (checked at most once per tenth of
+   *     it); zero = never
+   * @param retain the newest snapshots expiry keeps however old
+   */
+  public IcebergCommitter(Table table, int attempts, Duration expireAfter, int retain) {
     this.table = table;
     this.attempts = Math.max(1, attempts);
+    this.expireAfter = expireAfter;
+    this.retain = retain;
   }
 
   public Table table() {
@@ -172,6 +194,7 @@ public final class IcebergCommitter {
         append.commit();
         tx.updateProperties().set(CommitMark.propertyKey(mark.subtask()), mark.propertyValue()).commit();
         tx.commitTransaction();
+        expireOldSnapshots(System.currentTimeMillis());
         return Outcome.COMMITTED;
       } catch (CommitStateUnknownException unknown) {
         // the next round reads the mark and tells whether it happened
@@ -182,6 +205,43 @@ public final class IcebergCommitter {
     throw new IOException("committing " + mark.file() + " to Iceberg table " + table.name() + " conflicted with"
         + " other writers " + attempts + " times (each after Iceberg's own retries): "
         + (conflict == null ? "outcome unknown" : conflict.getMessage()), conflict);
+  }
+
+  /**
+   * Expires the snapshots older than the expiry age (keeping the newest {@code retain}) if the oldest one is that
+   * old, at most once per tenth of the age. Best effort: a failure (another subtask expiring at the same time) is
+   * logged and retried at the next check; the commit it follows stands.
+   *
+   * @return how many snapshots were expired
+   */
+  int expireOldSnapshots(long now) {
+    if (expireAfter.isZero() || now < nextExpiryCheck) {
+      return 0;
+    }
+    nextExpiryCheck = now + Math.max(1, expireAfter.toMillis() / 10);
+    long cutoff = now - expireAfter.toMillis();
+    int before = 0;
+    boolean due = false;
+    for (Snapshot s : table.snapshots()) {
+      before++;
+      due |= s.timestampMillis() < cutoff;
+    }
+    if (!due || before <= retain) {
+      return 0;
+    }
+    try {
+      table.expireSnapshots().expireOlderThan(cutoff).retainLast(retain).cleanExpiredFiles(true).commit();
+      table.refresh();
+      int after = 0;
+      for (Snapshot ignored : table.snapshots()) {
+        after++;
+      }
+      return before - after;
+    } catch (RuntimeException e) {
+      log.warn("expiring the snapshots of Iceberg table {} older than {} failed (retried at the next check): {}",
+          table.name(), expireAfter, e.toString());
+      return 0;
+    }
   }
 
   /** The Iceberg description of a written data file: metrics from its footer, partition from its directory. */

@@ -63,7 +63,8 @@ public final class IcebergDestination {
   /** Creates the table or adds the columns it lacks, so that rows of {@code schema} can be written. */
   public synchronized void openForWrite(TableSchema schema) {
     Table table = IcebergTables.open(catalog(), id, schema, s -> PartitionSpec.unpartitioned(), settings);
-    committer = new IcebergCommitter(table, settings.commitRetries());
+    committer = new IcebergCommitter(table, settings.commitRetries(), settings.expireSnapshotsAfter(),
+        settings.retainSnapshots());
   }
 
   /** Loads the table if it exists; false if it does not (nothing was ever written). */
@@ -73,7 +74,8 @@ public final class IcebergDestination {
       return true;
     }
     try {
-      committer = new IcebergCommitter(catalog().loadTable(id), settings.commitRetries());
+      committer = new IcebergCommitter(catalog().loadTable(id), settings.commitRetries(),
+          settings.expireSnapshotsAfter(), settings.retainSnapshots());
       return true;
     } catch (NoSuchTableException e) {
       return false;

@@ -2,6 +2,7 @@ package io.offsync.iceberg;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -14,19 +15,25 @@ import java.util.Map;
  * @param catalogProperties further catalog properties, passed to Iceberg as they are (credentials, headers ...)
  * @param commitRetries how many times one commit is retried after an optimistic conflict with another writer
  * @param tableProperties properties of the tables offsync creates
+ * @param expireSnapshotsAfter snapshots older than this are expired by the committing subtasks (their metadata
+ *     and manifests deleted; data files stay, nothing is ever deleted from the table); zero = never
+ * @param retainSnapshots the newest snapshots expiry always keeps, however old
  */
 public record IcebergSettings(String catalogType, String uri, Map<String, String> catalogProperties,
-    int commitRetries, Map<String, String> tableProperties) {
+    int commitRetries, Map<String, String> tableProperties, Duration expireSnapshotsAfter, int retainSnapshots) {
 
   public static final String HADOOP = "hadoop";
   public static final String REST = "rest";
 
-  /** Hadoop catalog, no extra properties, 100 commit retries, the table properties of reference.conf. */
+  /**
+   * Hadoop catalog, no extra properties, 100 commit retries, the table properties of reference.conf, snapshots
+   * expired after 1 h keeping the newest 100.
+   */
   public static final IcebergSettings DEFAULT = new IcebergSettings(HADOOP, "", Map.of(), 100, Map.of(
       "commit.retry.min-wait-ms", "10",
       "commit.retry.max-wait-ms", "2000",
       "write.metadata.delete-after-commit.enabled", "true",
-      "write.metadata.previous-versions-max", "100"));
+      "write.metadata.previous-versions-max", "100"), Duration.ofHours(1), 100);
 
   public IcebergSettings {
     catalogType = catalogType == null ? HADOOP : catalogType.trim().toLowerCase(Locale.ROOT);
@@ -37,6 +44,13 @@ public record IcebergSettings(String catalogType, String uri, Map<String, String
     if (catalogType.equals(REST) && (uri == null || uri.isBlank())) {
       throw new IllegalArgumentException("the REST catalog needs offsync.iceberg.catalog-uri (e.g."
           + " http://catalog:8181/)");
+    }
+    if (expireSnapshotsAfter == null || expireSnapshotsAfter.isNegative()) {
+      throw new IllegalArgumentException("offsync.iceberg.expire-snapshots-after must be a duration >= 0 (0 = never),"
+          + " got " + expireSnapshotsAfter);
+    }
+    if (retainSnapshots < 1) {
+      throw new IllegalArgumentException("offsync.iceberg.retain-snapshots must be >= 1, got " + retainSnapshots);
     }
     if (commitRetries < 0) {
       throw new IllegalArgumentException("offsync.iceberg.commit-retries must be >= 0, got " + commitRetries);
@@ -50,7 +64,8 @@ public record IcebergSettings(String catalogType, String uri, Map<String, String
     Config c = root.getConfig("offsync.iceberg");
     return new IcebergSettings(c.getString("catalog-type"), c.getString("catalog-uri"),
         strings(c.getConfig("catalog-properties")), c.getInt("commit-retries"),
-        strings(c.getConfig("table-properties")));
+        strings(c.getConfig("table-properties")), c.getDuration("expire-snapshots-after"),
+        c.getInt("retain-snapshots"));
   }
 
   private static Map<String, String> strings(Config c) {

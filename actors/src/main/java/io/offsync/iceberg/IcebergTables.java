@@ -39,6 +39,8 @@ public final class IcebergTables {
     props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
     if (settings.catalogType().equals(IcebergSettings.REST)) {
       props.put(CatalogProperties.URI, settings.uri());
+    } else {
+      props.putIfAbsent(CatalogProperties.LOCK_IMPL, JvmLockManager.class.getName());
     }
     return CatalogUtil.buildIcebergCatalog("offsync", props, conf);
   }

@@ -155,6 +155,34 @@ class IcebergCommitterTest {
   }
 
   @Test
+  void oldSnapshotsExpireButEveryRowAndTheMarksStay() throws Exception {
+    Table table = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
+    IcebergCommitter committer = new IcebergCommitter(table, 5, java.time.Duration.ofHours(1), 2);
+    CommitMark last = null;
+    for (int seq = 0; seq < 5; seq++) {
+      last = write(committer, "db1.t1|1|0", 0, seq, seq * 10L, 10, IcebergTestRows.ALL_TYPES);
+      committer.commit(last);
+    }
+    assertEquals(5, IcebergCommitter.history(table).size(), "nothing is an hour old yet");
+    java.nio.file.Path metadata = java.nio.file.Path.of(java.net.URI.create(table.location() + "/metadata"));
+    long manifestLists;
+    try (var files = Files.list(metadata)) {
+      manifestLists = files.filter(p -> p.getFileName().toString().startsWith("snap-")).count();
+    }
+    assertEquals(3, committer.expireOldSnapshots(System.currentTimeMillis() + 2 * 3_600_000L));
+    table.refresh();
+    assertEquals(2, IcebergCommitter.history(table).size(), "the newest two are kept");
+    try (var files = Files.list(metadata)) {
+      assertEquals(manifestLists - 3, files.filter(p -> p.getFileName().toString().startsWith("snap-")).count(),
+          "the expired snapshots' manifest lists are deleted");
+    }
+    assertEquals(sorted(IcebergTestRows.expected(0, 50, 10)), sorted(IcebergTestRows.read(table,
+        IcebergTestRows.ALL_TYPES)), "data files are never expired");
+    assertEquals(last, committer.lastCommitted("db1.t1|1|0").orElseThrow());
+    assertEquals(IcebergCommitter.Outcome.ALREADY_COMMITTED, committer.commit(last));
+  }
+
+  @Test
   void addedColumnsEvolveTheTableAndOlderRowsReadNull() throws Exception {
     List<Column> base = IcebergTestRows.ALL_TYPES.subList(0, 3);
     Table table = open(TableSchema.of("db1.t1", base));

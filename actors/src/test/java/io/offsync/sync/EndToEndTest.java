@@ -1,11 +1,14 @@
 package io.offsync.sync;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
+import io.offsync.iceberg.CommitMark;
+import io.offsync.iceberg.IcebergCommitter;
 import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RollPolicy;
 import io.offsync.testkit.EmbeddedZooKeeper;
@@ -186,6 +189,40 @@ class EndToEndTest {
       await(tasks.delete("db1", "incremental"));
       awaitStatus(tasks, "incremental", List::isEmpty);
       assertExactlyOnce(hdfs.fileSystem(), dest(f), f, TaskSpec.MODE_INCREMENTAL_BY_TIMESTAMP, startTs);
+    }
+  }
+
+  /**
+   * Four partitions commit into one Iceberg table in HDFS at once: a 300 ms roll interval while rows keep arriving,
+   * so the subtasks' optimistic commits conflict and are retried. Every row once, every (subtask, seq) once, and
+   * the commits of different partitions interleave in the table's history.
+   */
+  @Test
+  void fourPartitionsCommitConcurrentlyIntoOneIcebergTable() throws Exception {
+    int partitions = 4;
+    try (TabletFixture f = Tablets.table(work.resolve("tablets"), "concurrent_iceberg", 230, partitions,
+        zk.client())) {
+      Tablets.write(f, 0, 400, Tablets.T0);
+      Tablets.snapshot(f);
+      TaskSpec spec = new TaskSpec("db1", "concurrent_iceberg", TaskSpec.MODE_FULL_AND_CONTINUOUS, 0,
+          dest(f).toString(), OutputFormat.ICEBERG,
+          new RollPolicy(1 << 20, Duration.ofMillis(300), Duration.ofMillis(100)));
+      await(tasks.create(spec));
+      for (int batch = 0; batch < 12; batch++) {
+        Tablets.write(f, 1_000 + batch * 40L, 40, Tablets.T0 + 10_000 + batch);
+        Thread.sleep(150);
+      }
+      awaitCaughtUp(f, TaskSpec.MODE_FULL_AND_CONTINUOUS, 0);
+      await(tasks.delete("db1", "concurrent_iceberg"));
+      awaitStatus(tasks, "concurrent_iceberg", List::isEmpty);
+      IcebergOutput.assertExactlyOnce(hdfs.configuration(), dest(f).toString(), f, TaskSpec.MODE_FULL_AND_CONTINUOUS,
+          0);
+      List<Integer> pids = IcebergCommitter.history(IcebergOutput.table(hdfs.configuration(), dest(f).toString(),
+          "concurrent_iceberg")).stream().map(CommitMark::pid).toList();
+      assertEquals(partitions, Set.copyOf(pids).size(), "every partition committed: " + pids);
+      long switches = java.util.stream.IntStream.range(1, pids.size()).filter(i -> !pids.get(i).equals(pids.get(i - 1)))
+          .count();
+      assertTrue(switches >= partitions, "commits of the partitions interleave: " + pids);
     }
   }
 

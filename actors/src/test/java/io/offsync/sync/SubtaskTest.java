@@ -288,4 +288,71 @@ class SubtaskTest {
     kit.stop(subtask);
     DestFiles.assertExactlyOnce(tmp.resolve("dest"), TID, 0, RowFeed.ids(ROWS));
   }
+
+  /**
+   * At step ROLLED of file 2, another writer (a zombie node, or a commit the journal lost) puts its own file 2 under
+   * the final name: the first {@code takenRows} rows of ours, with a record naming {@code owner}. Returns the
+   * fault and the text of that file.
+   */
+  private static CommitFaults anotherWriterTakesFile2(Path dest, String owner, int takenRows,
+      CompletableFuture<String> taken) {
+    return (at, tid, pid, seq) -> {
+      if (at != CommitFaults.Step.ROLLED || seq != 2 || taken.isDone()) {
+        return;
+      }
+      try {
+        Path ours;
+        try (var tmpFiles = java.nio.file.Files.list(dest.resolve("_tmp"))) {
+          ours = tmpFiles.filter(f -> f.getFileName().toString().startsWith("part-7-0-0000000002.csv.")).findFirst()
+              .orElseThrow();
+        }
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(ours).subList(0, takenRows);
+        long first = Long.parseLong(lines.get(0).substring(0, lines.get(0).indexOf(',')));
+        Path fin = dest.resolve("part-7-0-0000000002.csv");
+        String text = String.join("\n", lines) + "\n";
+        io.offsync.sink.CommitRecord record = new io.offsync.sink.CommitRecord(owner, TID, 0, 2, "zombie",
+            new BinlogPosition(first + 1), new BinlogPosition(first + takenRows + 1), takenRows);
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(record.toMetadata());
+        try (var w = java.nio.file.Files.newBufferedWriter(dest.resolve("." + fin.getFileName() + ".commit"))) {
+          p.store(w, null);
+        }
+        java.nio.file.Files.writeString(fin, text);
+        taken.complete(text);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+
+  @Test
+  void aFinalNameTakenAtCommitIsAdoptedWhenItsRecordContinuesTheJournal() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    Path dest = tmp.resolve("dest");
+    CompletableFuture<String> taken = new CompletableFuture<>();
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    spawn(spec, new RowFeed(ROWS, 7, true), anotherWriterTakesFile2(dest, spec.subtaskId(), 5, taken), probe);
+    SubtaskStatus done = awaitState(probe, SubtaskState.SUCCESS);
+    assertEquals(ROWS, done.rows());
+    assertEquals(taken.get(), java.nio.file.Files.readString(dest.resolve("part-7-0-0000000002.csv")),
+        "the other writer's file is kept as it was");
+    DestFiles.assertExactlyOnce(dest, TID, 0, RowFeed.ids(ROWS));
+  }
+
+  @Test
+  void aFinalNameTakenByAFileThatCannotBeAdoptedIsNeitherConfirmedNorDeleted() throws Exception {
+    SubtaskSpec spec = spec(TaskSpec.MODE_FULL, OutputFormat.CSV);
+    Path dest = tmp.resolve("dest");
+    CompletableFuture<String> taken = new CompletableFuture<>();
+    TestProbe<SubtaskStatus> probe = kit.createTestProbe();
+    spawn(spec, new RowFeed(ROWS, 7, true), anotherWriterTakesFile2(dest, "db1.t1|99|0", 5, taken), probe);
+    SubtaskStatus failed = awaitState(probe, SubtaskState.FAILED);
+    assertTrue(failed.reason().contains("part-7-0-0000000002.csv") && failed.reason().contains("cannot be adopted")
+        && failed.reason().contains("db1.t1|99|0"), failed.reason());
+    assertEquals(taken.get(), java.nio.file.Files.readString(dest.resolve("part-7-0-0000000002.csv")));
+    try (var tmpFiles = java.nio.file.Files.list(dest.resolve("_tmp"))) {
+      assertEquals(1, tmpFiles.filter(f -> f.getFileName().toString().startsWith("part-7-0-0000000002.csv."))
+          .count(), "the journaled tmp file of file 2 is kept");
+    }
+  }
 }

@@ -214,7 +214,7 @@ public record SyncToolSettings(
     String catalogType = r.text("iceberg.catalog_type").toLowerCase(Locale.ROOT);
     String catalogUri = r.text("iceberg.catalog_uri");
     try {
-      new IcebergSettings(catalogType, catalogUri, Map.of(), 0, Map.of());
+      new IcebergSettings(catalogType, catalogUri, Map.of(), 0, Map.of(), java.time.Duration.ZERO, 1);
     } catch (IllegalArgumentException e) {
       throw new SettingsException("iceberg.catalog_type = '" + catalogType + "', iceberg.catalog_uri = '"
           + catalogUri + "': expected catalog type hadoop, or rest with the catalog's URI");

@@ -203,7 +203,9 @@ class OriginalHelperCompatTest {
       assertEquals("demo.events", f.getProperty("table"));
       assertEquals(String.valueOf(p), f.getProperty("pid"));
       assertEquals("RUNNING", f.getProperty("status"));
-      assertEquals("binlog " + (events.lastLogIndex(p) + 1), f.getProperty("position"), "committed position");
+      // a caught-up subtask whose checkpoint overlap has not met a newer put yet shows "(overlap with snapshot …)"
+      assertTrue(f.getProperty("position").matches("binlog " + (events.lastLogIndex(p) + 1) + "( \\(overlap with snapshot .+\\))?"),
+          "committed position: " + f.getProperty("position"));
       assertEquals(info.get("persistenceId"), f.getProperty("persistenceId"));
       assertEquals(node.settings().journalLocation(), f.getProperty("journal"));
       assertEquals("127.0.0.1:" + node.settings().clusterPort(), f.getProperty("node"));

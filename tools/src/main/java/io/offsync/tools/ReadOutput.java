@@ -21,10 +21,13 @@ import picocli.CommandLine.Parameters;
  * {@code bin/offsync-read DEST}: what a sync task committed into DEST (any Hadoop FileSystem URI or local path):
  * each committed file with its row count and size, the total, and the first rows. Parquet files are read with
  * parquet-hadoop (row counts from the footers, rows decoded with their logical types); CSV files are printed as
- * they are. Exit code 0, or 1 when DEST cannot be read.
+ * they are. DEST may also be an Iceberg table written with format iceberg, or the Hadoop-catalog warehouse holding
+ * such tables: each table's schema, row count, offsync's commits per partition and first rows, read with Iceberg's
+ * own library. Exit code 0, or 1 when DEST cannot be read.
  */
 @Command(name = "offsync-read", mixinStandardHelpOptions = true,
-    description = "List the files a sync task committed into a destination, count their rows, print the first rows.")
+    description = "List the files (or Iceberg tables) a sync task committed into a destination, count their rows,"
+        + " print the first rows.")
 public final class ReadOutput implements Callable<Integer> {
 
   @Parameters(index = "0", description = "destination directory (path or URI, e.g. file:///data/out, hdfs://nn:8020/out)")
@@ -58,6 +61,10 @@ public final class ReadOutput implements Callable<Integer> {
     }
     FileSystem fs = CommitOps.fileSystem(dest, conf);
     Path dir = fs.makeQualified(new Path(dest));
+    List<Path> tables = IcebergTables.find(fs, dir);
+    if (!tables.isEmpty()) {
+      return readTables(conf, tables);
+    }
     List<FileStatus> files = OutputFiles.committed(fs, dir);
     if (countOnly) {
       System.out.println(OutputFiles.totalRows(fs, dir));
@@ -79,6 +86,24 @@ public final class ReadOutput implements Callable<Integer> {
     System.out.printf("%d files, %d rows, %d bytes in %s%n", files.size(), rows, bytes, dir);
     if (show > 0) {
       printFirstRows(fs, files);
+    }
+    return 0;
+  }
+
+  /** DEST is an Iceberg table or a Hadoop-catalog warehouse of them (format iceberg). */
+  private int readTables(Configuration conf, List<Path> tables) throws Exception {
+    long total = 0;
+    for (Path p : tables) {
+      org.apache.iceberg.Table t = IcebergTables.load(conf, p);
+      total += IcebergTables.rows(t);
+      if (!countOnly) {
+        IcebergTables.print(t, show, System.out);
+      }
+    }
+    if (countOnly) {
+      System.out.println(total);
+    } else if (tables.size() > 1) {
+      System.out.printf("%d Iceberg tables, %d rows%n", tables.size(), total);
     }
     return 0;
   }

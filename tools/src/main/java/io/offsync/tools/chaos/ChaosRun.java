@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  * random delay of up to 15 s, and measures from the last process start until every live node sees one cluster of
  * exactly the live nodes ("members"), and until every row appended before that start is committed ("rows"). A step
  * that misses {@code --bound} (members) or {@code --rows-bound} fails the run. At the end the committed files must
- * hold every appended row exactly once, checked by id and content against the tablet.
+ * hold every appended row exactly once, checked by id and content against the tablet, and
+ * {@code bin/synctool-helper verify} must find the files consistent with the journal.
  *
  * <p>Prints the kill log as it goes, then per action the convergence times (min/median/max) and a last line
  * starting {@code chaos <topology>: PASSED} or {@code FAILED}, with the seed that replays the same choices.
@@ -67,6 +68,16 @@ public final class ChaosRun implements Callable<Integer> {
   @Option(names = "--max-pause", defaultValue = "8", description = "longest quiet time between two steps, seconds"
       + " (at least 1; default ${DEFAULT-VALUE})")
   int maxPause;
+
+  @Option(names = "--kill-after-commit", defaultValue = "0", description = "percent of the kills that wait until a"
+      + " new part file appears in the output and strike 50 ms later, in the commit protocol's busiest moment"
+      + " (default ${DEFAULT-VALUE})")
+  int killAfterCommit;
+
+  @Option(names = "--h2-write-delay", description = "WRITE_DELAY of the h2 topology's journal, ms (default:"
+      + " offsync's, 0 = every commit written at once). A delay such as 500 makes H2 lose its last commits at each"
+      + " kill -9, as before issue 8: the run then checks that committed files the journal lost are adopted")
+  Integer h2WriteDelay;
 
   @Option(names = "--stable-after", description = "pekko.cluster.split-brain-resolver.stable-after of the nodes, "
       + "seconds (default: offsync's, 20 s)")
@@ -134,7 +145,7 @@ public final class ChaosRun implements Callable<Integer> {
     String failure = null;
     long rows = 0;
     try (ChaosTopology t = new ChaosTopology(base, javaOpts, topo.equals("pg") ? pgUrl : null, pgUser,
-        pgPassword)) {
+        pgPassword, topo.equals("h2") ? h2WriteDelay : null)) {
       long t0 = System.nanoTime();
       t.start();
       failure = awaitHealed(t, System.nanoTime(), null, 0);
@@ -164,7 +175,15 @@ public final class ChaosRun implements Callable<Integer> {
         }
         Thread.sleep(3000); // a duplicate would show up as more rows than written
         failure = t.verify();
+        out.println(t.counts());
+        ChaosTopology.Verified v = t.verifyCommand();
+        v.output().lines().forEach(l -> out.println("  " + l));
+        if (failure == null && v.exitCode() != 0) {
+          failure = "synctool-helper verify exited " + v.exitCode();
+        }
       }
+      out.printf(Locale.ROOT, "chaos %s: %d kills, %d of them 50 ms after a new part file; %d committed file(s)"
+          + " adopted from the destination by the synctool%n", topo, steps.size(), afterCommit, t.adoptions());
       if (failure != null) {
         out.println(t.cluster().logs());
       }
@@ -176,6 +195,9 @@ public final class ChaosRun implements Callable<Integer> {
     printFigures(r);
     return r;
   }
+
+  /** Kills that struck right after a new part file appeared. */
+  private int afterCommit;
 
   /**
    * Does {@code action} and restarts what it took down (each at once or after a delay); returns when every
@@ -201,6 +223,14 @@ public final class ChaosRun implements Callable<Integer> {
     for (int i = 0; i < victims.size(); i++) {
       delays[i] = action == ChaosAction.UPGRADE_SYNCTOOLS || random.nextBoolean() ? 0
           : 1000L + random.nextInt(Math.max(1, maxDelay * 1000 - 1000));
+    }
+    if (action != ChaosAction.UPGRADE_SYNCTOOLS && killAfterCommit > 0 && random.nextInt(100) < killAfterCommit) {
+      String file = t.awaitNewPartFile(TimeUnit.SECONDS.toNanos(15));
+      if (file != null) {
+        Thread.sleep(50);
+        afterCommit++;
+        line.append(" 50 ms after ").append(file).append(" appeared;");
+      }
     }
     for (ProcessCluster.Node v : victims) {
       if (action == ChaosAction.UPGRADE_SYNCTOOLS) {

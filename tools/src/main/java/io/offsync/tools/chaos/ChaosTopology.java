@@ -63,10 +63,16 @@ final class ChaosTopology implements AutoCloseable {
   private final AtomicReference<Throwable> appendError = new AtomicReference<>();
   private Thread appender;
 
+  private final Integer h2WriteDelay;
+  private Counts counts;
+
   /**
    * @param pgUrl PostgreSQL server URL for the two-synctool topology; null = one synctool on H2
+   * @param h2WriteDelay the H2 journal's WRITE_DELAY, ms; null = offsync's default
    */
-  ChaosTopology(Path base, String javaOpts, String pgUrl, String pgUser, String pgPassword) throws Exception {
+  ChaosTopology(Path base, String javaOpts, String pgUrl, String pgUser, String pgPassword, Integer h2WriteDelay)
+      throws Exception {
+    this.h2WriteDelay = h2WriteDelay;
     this.base = base;
     Files.createDirectories(base);
     this.cluster = new ProcessCluster(base, javaOpts);
@@ -106,11 +112,17 @@ final class ChaosTopology implements AutoCloseable {
       String path = q < 0 ? pgUrl : pgUrl.substring(0, q);
       journalUrl = path.substring(0, path.lastIndexOf('/') + 1) + database + (q < 0 ? "" : pgUrl.substring(q));
     }
+    if (pgUrl == null && h2WriteDelay != null) {
+      journalUrl = "jdbc:h2:file:" + base.resolve("synctool1").resolve("journal") + ";DATABASE_TO_UPPER=false"
+          + ";WRITE_DELAY=" + h2WriteDelay;
+    }
     int count = pgUrl == null ? 1 : 2;
     StringBuilder seeds = new StringBuilder();
     for (int i = 1; i <= count; i++) {
       // no seed nodes: the synctools find each other through ZooKeeper
-      ProcessCluster.Node s = cluster.synctool("synctool" + i, zk, ZK_ROOT, 0, "", journalUrl, pgUser, pgPassword);
+      ProcessCluster.Node s = pgUrl != null
+          ? cluster.synctool("synctool" + i, zk, ZK_ROOT, 0, "", journalUrl, pgUser, pgPassword)
+          : cluster.synctool("synctool" + i, zk, ZK_ROOT, 0, "", journalUrl, "root", "root");
       synctools.add(s);
       seeds.append(seeds.length() == 0 ? "" : ",").append("127.0.0.1:").append(s.port("cluster.port"));
     }
@@ -286,10 +298,85 @@ final class ChaosTopology implements AutoCloseable {
         }
       }
     }
+    counts = new Counts(appended(), seen.values().stream().mapToLong(Integer::longValue).sum(), twice, missing);
     if (missing > 0 || twice > 0) {
       problems.add(0, missing + " ids missing, " + twice + " ids more than once, of " + appended());
     }
     return problems.isEmpty() ? null : String.join("\n", problems);
+  }
+
+  /** What the last {@link #verify()} counted. */
+  record Counts(long written, long inOutput, long duplicates, long missing) {
+    @Override
+    public String toString() {
+      return "rows written " + written + ", rows in the output " + inOutput + ", ids more than once " + duplicates
+          + ", ids missing " + missing;
+    }
+  }
+
+  Counts counts() {
+    return counts;
+  }
+
+  /** What {@code synctool-helper verify} printed and its exit code. */
+  record Verified(int exitCode, String output) {}
+
+  /** {@code synctool-helper verify -t chaos_db.events} against a live synctool. */
+  Verified verifyCommand() throws Exception {
+    StringWriter out = new StringWriter();
+    for (ProcessCluster.Node s : synctools) {
+      if (cluster.running(s)) {
+        int code = SyncToolHelper.run(new String[] {"-s", "127.0.0.1:" + s.port("server.port"), "--timeout", "120",
+            "verify", "-t", "chaos_db.events"}, new PrintWriter(out), new PrintWriter(out));
+        return new Verified(code, out.toString());
+      }
+    }
+    return new Verified(3, "no synctool is running");
+  }
+
+  /**
+   * Waits at most {@code nanos} until a part file appears in the output that was not there when called; returns
+   * its name, or null.
+   */
+  String awaitNewPartFile(long nanos) throws Exception {
+    Set<String> before = partFiles();
+    long deadline = System.nanoTime() + nanos;
+    while (System.nanoTime() < deadline) {
+      for (String name : partFiles()) {
+        if (!before.contains(name)) {
+          return name;
+        }
+      }
+      Thread.sleep(10);
+    }
+    return null;
+  }
+
+  private Set<String> partFiles() throws Exception {
+    Set<String> names = new HashSet<>();
+    for (org.apache.hadoop.fs.FileStatus st : OutputFiles.committed(fs, dest)) {
+      names.add(st.getPath().getName());
+    }
+    return names;
+  }
+
+  /** How many times the synctools' logs say they adopted committed files the journal did not know. */
+  long adoptions() throws Exception {
+    long n = 0;
+    for (ProcessCluster.Node s : synctools) {
+      Path logs = s.logDir();
+      if (!Files.isDirectory(logs)) {
+        continue;
+      }
+      try (var files = Files.list(logs)) {
+        for (Path f : files.toList()) {
+          try (var lines = Files.lines(f)) {
+            n += lines.filter(l -> l.contains("committed file(s) the journal did not know")).count();
+          }
+        }
+      }
+    }
+    return n;
   }
 
   private void execute(String url, String sql) throws Exception {
