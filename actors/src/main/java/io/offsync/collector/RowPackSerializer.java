@@ -14,10 +14,11 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * the row bytes as they are. One array, one copy of the data each way; through Jackson CBOR (the other messages'
  * serializer) a 1 MiB pack was copied through growing chunks, then again, and parsed back the same way.
  *
- * <p>Layout (big-endian): a tag byte (0 no position, 1 {@link SnapshotPosition}, 2 {@link BinlogPosition}); a
- * snapshot position as manifest name (int32 UTF-8 length, -1 for null, then the bytes), manifest offset (int64) and
- * next key (int32 length, -1 for null, then the bytes); a binlog position as its next log index (int64); then the
- * row bytes up to the end. A malformed form fails with {@link NotSerializableException} naming the problem.
+ * <p>Layout (big-endian): a tag byte (0 no position, 1 {@link SnapshotPosition}, 2 {@link BinlogPosition}, 3
+ * {@link BinlogPosition} inside a snapshot's overlap); a snapshot position as manifest name (int32 UTF-8 length, -1
+ * for null, then the bytes), manifest offset (int64) and next key (int32 length, -1 for null, then the bytes); a
+ * binlog position as its next log index (int64), inside an overlap followed by the overlap's manifest name (as
+ * above), manifest offset (int64) and misses (int32); then the row bytes up to the end. A malformed form fails with {@link NotSerializableException} naming the problem.
  */
 public final class RowPackSerializer extends SerializerWithStringManifest {
 
@@ -27,6 +28,7 @@ public final class RowPackSerializer extends SerializerWithStringManifest {
   private static final byte NONE = 0;
   private static final byte SNAPSHOT = 1;
   private static final byte BINLOG = 2;
+  private static final byte BINLOG_IN_OVERLAP = 3;
 
   @Override
   public int identifier() {
@@ -51,8 +53,12 @@ public final class RowPackSerializer extends SerializerWithStringManifest {
       name = s.manifestName() == null ? null : s.manifestName().getBytes(StandardCharsets.UTF_8);
       key = s.nextKey();
       header += 4 + (name == null ? 0 : name.length) + 8 + 4 + (key == null ? 0 : key.length);
-    } else if (next instanceof BinlogPosition) {
+    } else if (next instanceof BinlogPosition b) {
       header += 8;
+      if (b.inOverlap()) {
+        name = b.overlap().manifestName().getBytes(StandardCharsets.UTF_8);
+        header += 4 + name.length + 8 + 4;
+      }
     }
     ByteBuffer out = ByteBuffer.allocate(header + pack.data().length);
     if (next instanceof SnapshotPosition s) {
@@ -60,6 +66,10 @@ public final class RowPackSerializer extends SerializerWithStringManifest {
       putBytes(out, name);
       out.putLong(s.manifestOffset());
       putBytes(out, key);
+    } else if (next instanceof BinlogPosition b && b.inOverlap()) {
+      out.put(BINLOG_IN_OVERLAP).putLong(b.nextLogIndex());
+      putBytes(out, name);
+      out.putLong(b.overlap().manifestOffset()).putInt(b.overlap().misses());
     } else if (next instanceof BinlogPosition b) {
       out.put(BINLOG).putLong(b.nextLogIndex());
     } else {
@@ -87,6 +97,16 @@ public final class RowPackSerializer extends SerializerWithStringManifest {
               getBytes(in));
         }
         case BINLOG -> new BinlogPosition(in.getLong());
+        case BINLOG_IN_OVERLAP -> {
+          long nextLogIndex = in.getLong();
+          byte[] name = getBytes(in);
+          if (name == null) {
+            throw new NotSerializableException("RowPack with an overlap position without a snapshot name");
+          }
+          long offset = in.getLong();
+          yield new BinlogPosition(nextLogIndex, new BinlogPosition.Overlap(new String(name, StandardCharsets.UTF_8),
+              offset, in.getInt()));
+        }
         default -> throw new NotSerializableException("RowPack with unknown position tag " + tag);
       };
       byte[] data = new byte[in.remaining()];

@@ -40,7 +40,9 @@ class RowPackSerializerTest {
         new RowPack(rows, new BinlogPosition(Long.MAX_VALUE)), new RowPack(new byte[0], new BinlogPosition(1)),
         new RowPack(Arrays.copyOf(rows, 77), Position.start()),
         new RowPack(rows, new SnapshotPosition("202612040900", 42, new byte[] {1, 0, -1})),
-        new RowPack(rows, new SnapshotPosition("sn\u00e4pshot", 0, new byte[0])));
+        new RowPack(rows, new SnapshotPosition("sn\u00e4pshot", 0, new byte[0])),
+        new RowPack(rows, new BinlogPosition(43, new BinlogPosition.Overlap("202612040900", 42, 0))),
+        new RowPack(new byte[0], new BinlogPosition(Long.MAX_VALUE, new BinlogPosition.Overlap("x", 7, 63))));
     for (RowPack pack : packs) {
       Serializer serializer = serialization.findSerializerFor(pack);
       assertEquals(RowPackSerializer.class, serializer.getClass());
