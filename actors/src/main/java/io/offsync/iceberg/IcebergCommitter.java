@@ -1,5 +1,8 @@
 package io.offsync.iceberg;
 
+import io.micrometer.core.instrument.Timer;
+import io.offsync.sink.FinalNameTakenException;
+import io.offsync.sink.RolledFile;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -16,8 +20,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import io.offsync.sink.FinalNameTakenException;
-import io.offsync.sink.RolledFile;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -70,6 +72,16 @@ public final class IcebergCommitter {
       Pattern.compile("part-(\\d+)-(\\d+)-(\\d+)-(\\d{10,})-([0-9a-z]+)(?:-\\d+)?\\.parquet");
 
   private static final Logger log = LoggerFactory.getLogger(IcebergCommitter.class);
+
+  /**
+   * Name of the timer of every {@link #commit} call (reading the subtask's mark, the append transaction, retries
+   * after conflicts) in Micrometer's global registry; {@code bin/bench} reports it as the commit cost per roll.
+   */
+  public static final String COMMIT_TIMER = "offsync.iceberg.commit";
+
+  private static final Timer COMMITS = Timer.builder(COMMIT_TIMER)
+      .description("Iceberg commits of rolled data files (one per roll), retries included")
+      .register(io.micrometer.core.instrument.Metrics.globalRegistry);
 
   private final Table table;
   private final int attempts;
@@ -191,6 +203,15 @@ public final class IcebergCommitter {
    * find them (after a restart): the mark's file, or in a partitioned table its files in the partition directories.
    */
   public Outcome commit(CommitMark mark, RolledFile rolled, List<DataFile> written) throws IOException {
+    long start = System.nanoTime();
+    try {
+      return commitOnce(mark, rolled, written);
+    } finally {
+      COMMITS.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Outcome commitOnce(CommitMark mark, RolledFile rolled, List<DataFile> written) throws IOException {
     CommitFailedException conflict = null;
     for (int attempt = 0; attempt < attempts; attempt++) {
       Optional<CommitMark> last = lastCommitted(mark.subtask());

@@ -25,7 +25,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -252,6 +255,18 @@ class EndToEndTest {
       Table table = IcebergOutput.table(hdfs.configuration(), dest(f).toString(), "iceberg_by_day");
       assertEquals("ts_day", table.spec().fields().get(0).name());
       assertEquals(5, IcebergTestRows.assertOneDayPerFile(table, "ts").size());
+
+      TaskVerifier.Report ok = await(tasks.verify("db1", "iceberg_by_day"));
+      assertTrue(ok.ok(), String.join("\n", ok.lines()) + "\n" + ok.problems());
+      DataFile file;
+      try (CloseableIterable<FileScanTask> files = table.newScan().planFiles()) {
+        file = files.iterator().next().file();
+      }
+      table.newAppend().appendFile(file).commit(); // a data file appended twice: its rows count twice
+      assertTrue(await(tasks.verify("db1", "iceberg_by_day")).problems().toString().contains("more than once"));
+      table.newDelete().deleteFile(file.location()).commit(); // and then lost
+      List<String> lost = await(tasks.verify("db1", "iceberg_by_day")).problems();
+      assertTrue(lost.toString().contains("rows missing") || lost.toString().contains("HOLE"), lost.toString());
     }
   }
 
