@@ -130,9 +130,9 @@ class MultiIndexTest {
       long now = BASE + 10_000_000;
       assertRowsById(c, expected, readAll(f, 0, 0, now, 13));
       long startTs = BASE + 300 * 1000;
-      assertRowsById(c, expected.stream().filter(id -> id >= 300).toList(), readAll(f, 1, startTs, now, 7));
+      assertRowsById(c, expected.stream().filter(id -> id >= 300).toList(), readAll(f, 1, startTs, now, 31));
       for (int pid = 0; pid < PARTITIONS; pid++) {
-        assertEquals(sorted(f.expectedRows(pid, 0, 0, now)), sorted(decoded(f, readAll(f, pid, 0, 0, now, 5))),
+        assertEquals(sorted(f.expectedRows(pid, 0, 0, now)), sorted(decoded(f, readAll(f, pid, 0, 0, now, Integer.MAX_VALUE))),
             "partition " + pid + " agrees with the fixture's model");
       }
     }
