@@ -132,7 +132,8 @@ class MultiIndexTest {
       long startTs = BASE + 300 * 1000;
       assertRowsById(c, expected.stream().filter(id -> id >= 300).toList(), readAll(f, 1, startTs, now, 31));
       for (int pid = 0; pid < PARTITIONS; pid++) {
-        assertEquals(sorted(f.expectedRows(pid, 0, 0, now)), sorted(decoded(f, readAll(f, pid, 0, 0, now, Integer.MAX_VALUE))),
+        List<byte[]> read = readAll(f, pid, 0, 0, now, Integer.MAX_VALUE);
+        assertEquals(sorted(f.expectedRows(pid, 0, 0, now)), sorted(decoded(f, read)),
             "partition " + pid + " agrees with the fixture's model");
       }
     }
