@@ -152,7 +152,9 @@ public final class SyncBench implements Callable<Integer> {
               BenchTable.deleteRecursively(run.resolve("out-iceberg"));
             }
           }
-          summary(cold, warm, warmFloors, table);
+          if (!warm.isEmpty()) {
+            summary(cold, warm, warmFloors, table);
+          }
         }
         latency(nodes, tablet, local, new org.apache.hadoop.fs.Path(run.resolve("out-latency").toUri()));
       }
