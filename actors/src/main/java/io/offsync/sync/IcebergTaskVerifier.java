@@ -4,7 +4,6 @@ import io.offsync.iceberg.CommitMark;
 import io.offsync.iceberg.IcebergCommitter;
 import io.offsync.iceberg.IcebergSettings;
 import io.offsync.iceberg.IcebergTables;
-import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -200,11 +199,11 @@ final class IcebergTaskVerifier {
       }
       if (!Objects.equals(m.next(), e.next())) {
         problem("the snapshot of file " + e.seq() + " ends at " + m.next() + " but the journal resumes at " + e.next()
-            + gap(m.next(), e.next()));
+            + TaskVerifier.gap(m.next(), e.next()));
       }
       if (m.from() != null && !Objects.equals(m.from(), expectedFrom)) {
         problem("the snapshot of file " + e.seq() + " starts at " + m.from() + " but the commit before ends at "
-            + expectedFrom + gap(expectedFrom, m.from()));
+            + expectedFrom + TaskVerifier.gap(expectedFrom, m.from()));
       }
       String attempt = IcebergCommitter.attemptOf(new Path(m.file()).getName());
       if (!e.attempt().isEmpty() && !attempt.equals(e.attempt())) {
@@ -234,15 +233,6 @@ final class IcebergTaskVerifier {
         problem("a data file of file " + e.seq() + " is in the table more than once: "
             + found.stream().map(DataFileOf::path).toList());
       }
-    }
-
-    private static String gap(Position end, Position start) {
-      if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
-        long d = b.nextLogIndex() - a.nextLogIndex();
-        return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
-            : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
-      }
-      return ": the ranges do not join";
     }
   }
 }

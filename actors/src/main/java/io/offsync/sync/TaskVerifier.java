@@ -189,6 +189,16 @@ public final class TaskVerifier {
     return new Report(spec.key(), List.copyOf(lines), List.copyOf(problems));
   }
 
+  /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
+  static String gap(Position end, Position start) {
+    if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
+      long d = b.nextLogIndex() - a.nextLogIndex();
+      return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
+          : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
+    }
+    return ": the ranges do not join";
+  }
+
   /** The checks of one partition. */
   private static final class PartitionCheck {
     private final FileSystem fs;
@@ -298,16 +308,6 @@ public final class TaskVerifier {
         problem(n + " starts at " + r.from() + " but the file before ends at " + expectedFrom
             + gap(expectedFrom, r.from()));
       }
-    }
-
-    /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
-    private static String gap(Position end, Position start) {
-      if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
-        long d = b.nextLogIndex() - a.nextLogIndex();
-        return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
-            : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
-      }
-      return ": the ranges do not join";
     }
   }
 }
