@@ -3,6 +3,7 @@ package io.offsync.sink;
 import io.offsync.collector.RowPack;
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.RowFormatException;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.Position;
 import java.io.IOException;
@@ -271,28 +272,26 @@ public final class CommitSink {
       }
 
       private void writeRow(byte[] buf, int off, int len) throws IOException {
-        Object[] values;
-        int version;
+        if (writer == null) {
+          openFile();
+        }
         try {
-          version = RowCodec.schemaVersion(buf, off);
-          values = reorder(version, RowCodec.decode(schema, buf, off));
-        } catch (RuntimeException e) {
+          int[] map = toLatest.computeIfAbsent(RowCodec.schemaVersion(buf, off), this::mapping);
+          if (map == PREFIX) {
+            writer.writeEncoded(schema, buf, off);
+          } else {
+            writer.write(reorder(map, RowCodec.decode(schema, buf, off)));
+          }
+        } catch (RowFormatException e) {
           throw new IOException("table " + tid + " partition " + pid + ": cannot decode a row of schema version "
               + (buf[off + 1] & 0xff) + " after position " + framer.lastComplete() + " (the sink knows versions up"
               + " to " + schema.latestVersion() + "; a newer one means the table changed and the subtask must"
               + " restart with its current metadata): " + e.getMessage(), e);
         }
-        if (writer == null) {
-          openFile();
-        }
-        writer.write(values);
       }
 
-      private Object[] reorder(int version, Object[] values) {
-        int[] map = toLatest.computeIfAbsent(version, this::mapping);
-        if (map == PREFIX) {
-          return values;
-        }
+      /** The values of a row whose columns are not a prefix of the latest schema, in the latest order. */
+      private Object[] reorder(int[] map, Object[] values) {
         Object[] row = new Object[columns.size()];
         for (int i = 0; i < values.length && i < map.length; i++) {
           if (map[i] >= 0) {
