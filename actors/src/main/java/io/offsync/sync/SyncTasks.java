@@ -7,6 +7,7 @@ import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.DestinationException;
 import io.offsync.sink.FileNames;
+import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -131,7 +132,7 @@ public final class SyncTasks {
     }
     try {
       spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
-      if (spec.partitioning().isPresent()) {
+      if (spec.partitioning().isPresent() && spec.format() == OutputFormat.ICEBERG) {
         // the plumbing lands first: each format lifts its refusal when its writers partition
         throw new IllegalArgumentException("--partition-by is not available yet for format "
             + spec.format().extension() + ": create the task without it");
@@ -145,7 +146,9 @@ public final class SyncTasks {
         FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
         Path dest = new Path(spec.dest());
         CommitOps.checkWritable(fs, dest);
-        for (FileStatus st : listOrEmpty(fs, dest)) {
+        List<FileStatus> entries = new ArrayList<>(List.of(listOrEmpty(fs, dest)));
+        entries.addAll(List.of(listOrEmpty(fs, new Path(dest, FileNames.GROUPS_DIR))));
+        for (FileStatus st : entries) {
           for (NS.TablePartition p : info.getTablePartitionList()) {
             OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
             if (seq.isPresent()) {
