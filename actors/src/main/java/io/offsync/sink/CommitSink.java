@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * <p>Time partitions ({@link PartitionBy}): the rows go to one file per partition value, and the files open at once
  * form a group that rolls, is emitted and is committed as one ({@link PartitionedFiles}).
  *
+ * <p>Memory: the stage takes one pack at a time across its asynchronous boundary (input buffer 1; Pekko's default of
+ * 16 held 16 MiB of waiting packs per partition), so what a partition holds is that pack, the open file's row group
+ * (a group's: the open files' row groups, bounded by the roll size) and what the transport has in flight, whatever
+ * the table's size.
+ *
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
  * file is closed and deleted; so does cancellation, together with rolled files never emitted. The stage runs on
  * the blocking I/O dispatcher.
@@ -143,7 +148,8 @@ public final class CommitSink {
     return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner, by,
             maxOpenFiles))
         .withAttributes(Attributes.name("commit-sink")
-            .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
+            .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher()))
+            .and(Attributes.inputBuffer(1, 1)))
         .async();
   }
 

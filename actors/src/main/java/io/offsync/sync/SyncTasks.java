@@ -1,5 +1,7 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSchemas;
+import io.offsync.iceberg.IcebergTables;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
@@ -133,9 +135,7 @@ public final class SyncTasks {
     try {
       spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
       if (spec.partitioning().isPresent() && spec.format() == OutputFormat.ICEBERG) {
-        // the plumbing lands first: each format lifts its refusal when its writers partition
-        throw new IllegalArgumentException("--partition-by is not available yet for format "
-            + spec.format().extension() + ": create the task without it");
+        IcebergTables.partitionSpec(IcebergSchemas.schema(TableSchema.of(info).latest()), spec.partitionBy());
       }
     } catch (IllegalArgumentException e) {
       throw new SyncTaskException(e.getMessage());

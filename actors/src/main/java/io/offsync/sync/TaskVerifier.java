@@ -1,5 +1,6 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import io.offsync.sink.CommitOps;
@@ -40,7 +41,8 @@ import org.apache.pekko.stream.javadsl.Sink;
  * position and length; the files' records must chain without gap or overlap (each starts where the one before
  * ended, the first at the start); and no final file of the partition may be unknown to the journal. The journal is
  * read before and after the destination is listed, so a file committed meanwhile is not a problem. Nothing is
- * changed. Each problem names the file and, for a hole, the rows and positions missing.
+ * changed. Each problem names the file and, for a hole, the rows and positions missing. A task writing an Iceberg
+ * table is checked against the table's snapshots and data files instead ({@link IcebergTaskVerifier}).
  */
 public final class TaskVerifier {
 
@@ -76,13 +78,15 @@ public final class TaskVerifier {
       if (created == null) {
         throw new SyncTaskException("no sync task was ever created for " + key + "; check the database and table");
       }
-      if (created.spec().format() == OutputFormat.ICEBERG) {
-        throw new SyncTaskException("verify checks part files (parquet, csv); the task of " + key + " writes the"
-            + " Iceberg table " + created.spec().dest() + ", whose snapshot summaries record each commit: verify"
-            + " of Iceberg output is not implemented yet");
-      }
       TableTask.TaskCreated task = created;
       String state = ended;
+      if (task.spec().format() == OutputFormat.ICEBERG) {
+        IcebergSettings settings = IcebergSettings.fromConfig(system.settings().config());
+        return journals(system, task).thenCompose(before -> CompletableFuture
+            .supplyAsync(() -> IcebergTaskVerifier.load(settings, hadoopConf, task), blocking)
+            .thenCompose(iceberg -> journals(system, task).thenApplyAsync(
+                after -> IcebergTaskVerifier.check(task, state, before, iceberg, after), blocking)));
+      }
       return journals(system, task).thenCompose(before -> CompletableFuture
           .supplyAsync(() -> listing(hadoopConf, task), blocking)
           .thenCompose(files -> journals(system, task).thenApplyAsync(
@@ -210,6 +214,16 @@ public final class TaskVerifier {
         + totalFiles + " files, " + totalRows + " rows: " + (problems.isEmpty() ? "OK" : problems.size()
         + " PROBLEM(S)"));
     return new Report(spec.key(), List.copyOf(lines), List.copyOf(problems));
+  }
+
+  /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
+  static String gap(Position end, Position start) {
+    if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
+      long d = b.nextLogIndex() - a.nextLogIndex();
+      return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
+          : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
+    }
+    return ": the ranges do not join";
   }
 
   /** The checks of one partition. */
@@ -385,16 +399,6 @@ public final class TaskVerifier {
         }
       }
       return new long[] {rows, bytes};
-    }
-
-    /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
-    private static String gap(Position end, Position start) {
-      if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
-        long d = b.nextLogIndex() - a.nextLogIndex();
-        return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
-            : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
-      }
-      return ": the ranges do not join";
     }
   }
 }
