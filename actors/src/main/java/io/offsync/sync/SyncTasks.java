@@ -1,5 +1,7 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSchemas;
+import io.offsync.iceberg.IcebergTables;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
@@ -7,6 +9,7 @@ import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.DestinationException;
 import io.offsync.sink.FileNames;
+import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -131,10 +134,8 @@ public final class SyncTasks {
     }
     try {
       spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
-      if (spec.partitioning().isPresent()) {
-        // the plumbing lands first: each format lifts its refusal when its writers partition
-        throw new IllegalArgumentException("--partition-by is not available yet for format "
-            + spec.format().extension() + ": create the task without it");
+      if (spec.partitioning().isPresent() && spec.format() == OutputFormat.ICEBERG) {
+        IcebergTables.partitionSpec(IcebergSchemas.schema(TableSchema.of(info).latest()), spec.partitionBy());
       }
     } catch (IllegalArgumentException e) {
       throw new SyncTaskException(e.getMessage());
@@ -145,7 +146,9 @@ public final class SyncTasks {
         FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
         Path dest = new Path(spec.dest());
         CommitOps.checkWritable(fs, dest);
-        for (FileStatus st : listOrEmpty(fs, dest)) {
+        List<FileStatus> entries = new ArrayList<>(List.of(listOrEmpty(fs, dest)));
+        entries.addAll(List.of(listOrEmpty(fs, new Path(dest, FileNames.GROUPS_DIR))));
+        for (FileStatus st : entries) {
           for (NS.TablePartition p : info.getTablePartitionList()) {
             OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
             if (seq.isPresent()) {

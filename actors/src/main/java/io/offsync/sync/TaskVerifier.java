@@ -1,11 +1,14 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.CommitRecord;
 import io.offsync.sink.CommittedFile;
 import io.offsync.sink.FileNames;
+import io.offsync.sink.PartitionBy;
+import io.offsync.sink.PartitionedFiles;
 import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +41,8 @@ import org.apache.pekko.stream.javadsl.Sink;
  * position and length; the files' records must chain without gap or overlap (each starts where the one before
  * ended, the first at the start); and no final file of the partition may be unknown to the journal. The journal is
  * read before and after the destination is listed, so a file committed meanwhile is not a problem. Nothing is
- * changed. Each problem names the file and, for a hole, the rows and positions missing.
+ * changed. Each problem names the file and, for a hole, the rows and positions missing. A task writing an Iceberg
+ * table is checked against the table's snapshots and data files instead ({@link IcebergTaskVerifier}).
  */
 public final class TaskVerifier {
 
@@ -73,13 +78,15 @@ public final class TaskVerifier {
       if (created == null) {
         throw new SyncTaskException("no sync task was ever created for " + key + "; check the database and table");
       }
-      if (created.spec().format() == OutputFormat.ICEBERG) {
-        throw new SyncTaskException("verify checks part files (parquet, csv); the task of " + key + " writes the"
-            + " Iceberg table " + created.spec().dest() + ", whose snapshot summaries record each commit: verify"
-            + " of Iceberg output is not implemented yet");
-      }
       TableTask.TaskCreated task = created;
       String state = ended;
+      if (task.spec().format() == OutputFormat.ICEBERG) {
+        IcebergSettings settings = IcebergSettings.fromConfig(system.settings().config());
+        return journals(system, task).thenCompose(before -> CompletableFuture
+            .supplyAsync(() -> IcebergTaskVerifier.load(settings, hadoopConf, task), blocking)
+            .thenCompose(iceberg -> journals(system, task).thenApplyAsync(
+                after -> IcebergTaskVerifier.check(task, state, before, iceberg, after), blocking)));
+      }
       return journals(system, task).thenCompose(before -> CompletableFuture
           .supplyAsync(() -> listing(hadoopConf, task), blocking)
           .thenCompose(files -> journals(system, task).thenApplyAsync(
@@ -112,16 +119,39 @@ public final class TaskVerifier {
     return all.thenApply(x -> out);
   }
 
-  /** The final files of the task's table in dest by pid and seq, and the tmp files by pid. */
-  private record Listing(Map<Integer, TreeMap<Long, Path>> finals, Map<Integer, Integer> tmps) {}
+  /**
+   * The final files of the task's table in dest by pid and seq (of a time-partitioned task: the group markers),
+   * the files in its partition directories by pid and seq, and the tmp files by pid.
+   */
+  private record Listing(Map<Integer, TreeMap<Long, Path>> finals, Map<Integer, TreeMap<Long, List<Path>>> members,
+      Map<Integer, Integer> tmps) {}
 
   private static Listing listing(Configuration conf, TableTask.TaskCreated task) {
     Map<Integer, TreeMap<Long, Path>> finals = new HashMap<>();
+    Map<Integer, TreeMap<Long, List<Path>>> members = new HashMap<>();
     Map<Integer, Integer> tmps = new HashMap<>();
     try {
       FileSystem fs = CommitOps.fileSystem(task.spec().dest(), conf);
       Path dest = new Path(task.spec().dest());
-      for (FileStatus st : listOrEmpty(fs, dest)) {
+      Optional<PartitionBy> by = task.spec().partitioning();
+      List<FileStatus> files = new ArrayList<>();
+      for (FileStatus st : listOrEmpty(fs, by.isPresent() ? new Path(dest, FileNames.GROUPS_DIR) : dest)) {
+        files.add(st);
+      }
+      for (FileStatus dir : by.isPresent() ? listOrEmpty(fs, dest) : new FileStatus[0]) {
+        if (dir.isDirectory() && dir.getPath().getName().startsWith(by.get().directory(""))) {
+          for (FileStatus st : listOrEmpty(fs, dir.getPath())) {
+            for (TableTask.Partition p : task.partitions()) {
+              OptionalLong seq = FileNames.seqOf(st.getPath().getName(), task.tid(), p.pid());
+              if (st.isFile() && seq.isPresent()) {
+                members.computeIfAbsent(p.pid(), k -> new TreeMap<>())
+                    .computeIfAbsent(seq.getAsLong(), k -> new ArrayList<>()).add(st.getPath());
+              }
+            }
+          }
+        }
+      }
+      for (FileStatus st : files) {
         for (TableTask.Partition p : task.partitions()) {
           OptionalLong seq = FileNames.seqOf(st.getPath().getName(), task.tid(), p.pid());
           if (st.isFile() && seq.isPresent()) {
@@ -139,7 +169,7 @@ public final class TaskVerifier {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + task.spec().dest() + ": " + e.getMessage(), e);
     }
-    return new Listing(finals, tmps);
+    return new Listing(finals, members, tmps);
   }
 
   private static FileStatus[] listOrEmpty(FileSystem fs, Path dir) throws IOException {
@@ -165,7 +195,8 @@ public final class TaskVerifier {
     }
     for (TableTask.Partition p : task.partitions()) {
       PartitionCheck c = new PartitionCheck(fs, task, p, before.get(p.pid()),
-          listing.finals().getOrDefault(p.pid(), new TreeMap<>()), after.get(p.pid()));
+          listing.finals().getOrDefault(p.pid(), new TreeMap<>()),
+          listing.members().getOrDefault(p.pid(), new TreeMap<>()), after.get(p.pid()));
       c.run();
       problems.addAll(c.problems);
       totalFiles += c.journal.files().size();
@@ -185,6 +216,16 @@ public final class TaskVerifier {
     return new Report(spec.key(), List.copyOf(lines), List.copyOf(problems));
   }
 
+  /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
+  static String gap(Position end, Position start) {
+    if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
+      long d = b.nextLogIndex() - a.nextLogIndex();
+      return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
+          : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
+    }
+    return ": the ranges do not join";
+  }
+
   /** The checks of one partition. */
   private static final class PartitionCheck {
     private final FileSystem fs;
@@ -192,6 +233,8 @@ public final class TaskVerifier {
     private final TableTask.Partition partition;
     private final JournaledFiles journal;
     private final TreeMap<Long, Path> finals;
+    /** The files in partition directories (time-partitioned task), by seq; each must be its group's member. */
+    private final TreeMap<Long, List<Path>> members;
     private final JournaledFiles later;
     private final String owner;
     final List<String> problems = new ArrayList<>();
@@ -199,12 +242,13 @@ public final class TaskVerifier {
     long journaledRows;
 
     PartitionCheck(FileSystem fs, TableTask.TaskCreated task, TableTask.Partition partition, JournaledFiles journal,
-        TreeMap<Long, Path> finals, JournaledFiles later) {
+        TreeMap<Long, Path> finals, TreeMap<Long, List<Path>> members, JournaledFiles later) {
       this.fs = fs;
       this.task = task;
       this.partition = partition;
       this.journal = journal;
       this.finals = finals;
+      this.members = members;
       this.later = later;
       this.owner = SubtaskSpec.subtaskId(task.spec().key(), task.incarnation(), partition.pid());
     }
@@ -245,6 +289,12 @@ public final class TaskVerifier {
         }
         expectedFrom = e.next();
       }
+      for (Map.Entry<Long, List<Path>> m : members.tailMap(expectedSeq, true).entrySet()) {
+        if (!finals.containsKey(m.getKey())) {
+          problem(m.getValue() + ": part file(s) of group " + m.getKey() + " without its marker in "
+              + FileNames.GROUPS_DIR + " are not in the journal (their rows are not counted)");
+        }
+      }
       for (Map.Entry<Long, Path> f : finals.tailMap(expectedSeq, true).entrySet()) {
         boolean committedSince = later.files().stream().anyMatch(x -> x.seq() == f.getKey())
             || (later.pending() != null && later.pending().seq() == f.getKey());
@@ -261,15 +311,24 @@ public final class TaskVerifier {
         problem("HOLE: " + path.getName() + " disappeared while verifying");
         return;
       }
-      long rows = file.countRows(fs);
-      rowsInFiles += rows;
       String n = path.getName();
+      long rows;
+      long length;
+      if (CommittedFile.isGroup(path)) {
+        long[] rowsAndBytes = checkMembers(file);
+        rows = rowsAndBytes[0];
+        length = rowsAndBytes[1];
+      } else {
+        rows = file.countRows(fs);
+        length = file.length();
+      }
+      rowsInFiles += rows;
       if (rows != e.rows()) {
         problem(n + " holds " + rows + " rows but the journal says " + e.rows()
             + (rows < e.rows() ? " (" + (e.rows() - rows) + " rows missing)" : ""));
       }
-      if (file.length() != e.bytes()) {
-        problem(n + " has " + file.length() + " bytes but the journal says " + e.bytes());
+      if (length != e.bytes()) {
+        problem(n + " has " + length + " bytes but the journal says " + e.bytes());
       }
       CommitRecord r = file.record();
       if (r == null) {
@@ -296,14 +355,50 @@ public final class TaskVerifier {
       }
     }
 
-    /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
-    private static String gap(Position end, Position start) {
-      if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
-        long d = b.nextLogIndex() - a.nextLogIndex();
-        return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
-            : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
+    /**
+     * Checks every file a group's marker names: there, its rows and length as the marker says, its own record of
+     * the same write attempt and group; and no other file of the group's sequence in a partition directory.
+     *
+     * @return the rows counted in the files and their bytes
+     */
+    private long[] checkMembers(CommittedFile marker) throws IOException {
+      CommitRecord r = marker.record();
+      if (r == null) {
+        problem("group marker " + marker.path() + " holds no commit record");
+        return new long[] {0, 0};
       }
-      return ": the ranges do not join";
+      long rows = 0;
+      long bytes = 0;
+      List<Path> expected = new ArrayList<>();
+      for (CommitRecord.GroupPart part : r.group()) {
+        Path p = PartitionedFiles.memberFinal(marker.path(), part.partition());
+        expected.add(p);
+        Optional<CommittedFile> f = CommittedFile.read(fs, p);
+        String n = part.partition() + "/" + p.getName();
+        if (f.isEmpty()) {
+          problem("HOLE: " + n + " of group " + r.seq() + " (" + part.rows() + " rows) is not in the destination");
+          continue;
+        }
+        long counted = f.get().countRows(fs);
+        rows += counted;
+        bytes += f.get().length();
+        if (counted != part.rows() || f.get().length() != part.bytes()) {
+          problem(n + " holds " + counted + " rows and " + f.get().length() + " bytes but its group's marker says "
+              + part.rows() + " and " + part.bytes());
+        }
+        CommitRecord own = f.get().record();
+        if (own == null || !own.attempt().equals(r.attempt()) || own.seq() != r.seq()
+            || !own.group().equals(PartitionedFiles.inFiles(r.group()))) {
+          problem(n + " does not carry the record of group " + r.seq() + " attempt " + r.attempt() + ": " + own);
+        }
+      }
+      for (Path p : members.getOrDefault(r.seq(), List.of())) {
+        if (expected.stream().noneMatch(x -> x.toUri().getPath().equals(p.toUri().getPath()))) {
+          problem(p.getParent().getName() + "/" + p.getName() + " is not a file of its group " + r.seq()
+              + " (the marker names " + r.group().size() + " files): a duplicate of rows of that group");
+        }
+      }
+      return new long[] {rows, bytes};
     }
   }
 }

@@ -69,8 +69,13 @@ class EndToEndCrashTest {
 
   /** A synctool node joining the collector's cluster, on the shared H2 journal. */
   private static ActorSystem<Void> synctoolNode() {
-    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "EndToEndCrashTest",
-        LocalCluster.nodeConfig(EndToEndTest.nodeConfig(work), Set.of("synctool")));
+    return synctoolNode("EndToEndCrashTest", EndToEndTest.nodeConfig(work), collectors);
+  }
+
+  /** A synctool node of cluster {@code name} with {@code config}, joined to {@code collectors}. */
+  static ActorSystem<Void> synctoolNode(String name, Config config, LocalCluster collectors) {
+    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), name, LocalCluster.nodeConfig(config,
+        Set.of("synctool")));
     LocalCluster.joinAndAwaitUp(s, Cluster.get(collectors.system(0)).selfMember().address(), Duration.ofSeconds(30));
     return s;
   }
@@ -129,6 +134,7 @@ class EndToEndCrashTest {
           IcebergOutput.assertExactlyOnce(new Configuration(), dest.toUri().toString(), f, TaskSpec.MODE_FULL, 0);
           assertEquals(List.of(), IcebergOutput.unreferencedDataFiles(new Configuration(), dest.toUri().toString(),
               name), "no uncommitted data file is left");
+          assertVerified(again, name);
         } else {
           EndToEndTest.assertExactlyOnce(FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);
