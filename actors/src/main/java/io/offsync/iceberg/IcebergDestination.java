@@ -7,11 +7,14 @@ import io.offsync.sink.PartLayout;
 import io.offsync.sink.PartWriter;
 import io.offsync.sink.RolledFile;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.security.PrivilegedExceptionAction;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -22,7 +25,9 @@ import org.apache.iceberg.exceptions.NoSuchTableException;
  * One subtask's view of its task's Iceberg table: the layout its commit sink writes data files through, the
  * commit of a rolled file, and the stray cleanup of recovery. The table is looked up lazily: recovery only loads
  * an existing table ({@link #loadExisting}); opening a stream creates or evolves it ({@link #openForWrite}).
- * Every method does blocking catalog or file-system I/O.
+ * Every method does blocking catalog or file-system I/O. The first of them to run must run as the destination's
+ * user ({@code DestinationUser.call}): the catalog and its {@link UserFileIO} act as the Hadoop user current then,
+ * and so does the file system data files are written through ({@link #layout}, which may run on any thread).
  */
 public final class IcebergDestination {
 
@@ -35,6 +40,7 @@ public final class IcebergDestination {
   private final int pid;
   private final long incarnation;
   private Catalog catalog;
+  private UserGroupInformation user;
   private IcebergCommitter committer;
 
   /**
@@ -53,22 +59,23 @@ public final class IcebergDestination {
     this.incarnation = incarnation;
   }
 
-  private Catalog catalog() {
+  private Catalog catalog() throws IOException {
     if (catalog == null) {
+      user = UserGroupInformation.getCurrentUser();
       catalog = IcebergTables.catalog(settings, warehouse, conf);
     }
     return catalog;
   }
 
   /** Creates the table or adds the columns it lacks, so that rows of {@code schema} can be written. */
-  public synchronized void openForWrite(TableSchema schema) {
+  public synchronized void openForWrite(TableSchema schema) throws IOException {
     Table table = IcebergTables.open(catalog(), id, schema, s -> PartitionSpec.unpartitioned(), settings);
     committer = new IcebergCommitter(table, settings.commitRetries(), settings.expireSnapshotsAfter(),
         settings.retainSnapshots());
   }
 
   /** Loads the table if it exists; false if it does not (nothing was ever written). */
-  public synchronized boolean loadExisting() {
+  public synchronized boolean loadExisting() throws IOException {
     if (committer != null) {
       committer.table().refresh();
       return true;
@@ -141,8 +148,13 @@ public final class IcebergDestination {
     return committer.deleteStray(fileSystem(committer.table()), subtask, tid, pid, incarnation, Set.of());
   }
 
-  /** The file system of the table's location (the warehouse's for the Hadoop catalog). */
+  /** The file system of the table's location (the warehouse's for the Hadoop catalog), as the catalog's user. */
   private FileSystem fileSystem(Table table) throws IOException {
-    return new Path(table.location()).getFileSystem(conf);
+    try {
+      return user.doAs((PrivilegedExceptionAction<FileSystem>) () -> new Path(table.location()).getFileSystem(conf));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while opening the file system of " + table.location());
+    }
   }
 }
