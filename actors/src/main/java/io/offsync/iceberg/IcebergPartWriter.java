@@ -2,6 +2,7 @@ package io.offsync.iceberg;
 
 import io.offsync.protocol.codec.Column;
 import io.offsync.sink.CommitRecord;
+import io.offsync.sink.PartFiles;
 import io.offsync.sink.PartWriter;
 import java.io.IOException;
 import java.util.List;
@@ -26,8 +27,8 @@ import org.apache.iceberg.parquet.Parquet;
 /**
  * One Iceberg data file (Parquet, written by Iceberg's own Parquet writer with the table's schema, field ids,
  * properties and metrics). Rows come in the order of the OpenMLDB table's latest columns and are placed into the
- * Iceberg fields of the same names; fields the OpenMLDB table lacks stay NULL. {@link #close()} flushes, hsyncs
- * and closes the file like every other part file; the file becomes part of the table only through an
+ * Iceberg fields of the same names; fields the OpenMLDB table lacks stay NULL. {@link #close(CommitRecord)} flushes,
+ * hsyncs and closes the file like every other part file ({@link PartFiles#createSealedOnClose}); the file becomes part of the table only through an
  * {@link IcebergCommitter} commit.
  */
 public final class IcebergPartWriter implements PartWriter {
@@ -123,7 +124,7 @@ public final class IcebergPartWriter implements PartWriter {
     }
   }
 
-  /** Iceberg's output file over a Hadoop stream whose close flushes and hsyncs before it closes. */
+  /** Iceberg's output file over a Hadoop stream whose close seals the file (flush, hsync, close). */
   private record SyncedOutputFile(FileSystem fs, Path path) implements OutputFile {
     @Override
     public PositionOutputStream create() {
@@ -138,13 +139,11 @@ public final class IcebergPartWriter implements PartWriter {
     private PositionOutputStream open(boolean overwrite) {
       FSDataOutputStream out;
       try {
-        out = fs.create(path, overwrite);
+        out = PartFiles.createSealedOnClose(fs, path, overwrite);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException("cannot create Iceberg data file " + path + ": " + e.getMessage(), e);
       }
       return new PositionOutputStream() {
-        private boolean closed;
-
         @Override
         public long getPos() throws IOException {
           return out.getPos();
@@ -161,18 +160,7 @@ public final class IcebergPartWriter implements PartWriter {
         }
 
         @Override
-        public void flush() throws IOException {
-          out.flush();
-        }
-
-        @Override
         public void close() throws IOException {
-          if (closed) {
-            return;
-          }
-          closed = true;
-          out.hflush();
-          out.hsync();
           out.close();
         }
       };

@@ -1,7 +1,6 @@
 package io.offsync.sync;
 
 import io.offsync.collector.RowPack;
-import io.offsync.iceberg.IcebergDestination;
 import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.NS;
@@ -10,26 +9,16 @@ import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.serialization.CborSerializable;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.CommitRecord;
-import io.offsync.sink.CommitSink;
 import io.offsync.sink.CommittedFile;
-import io.offsync.sink.FileNames;
 import io.offsync.sink.FinalNameTakenException;
 import io.offsync.sink.IoTimeout;
-import io.offsync.sink.OutputFormat;
 import io.offsync.sink.RolledFile;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -52,12 +41,9 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
-import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -244,9 +230,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   private final Executor blocking;
   private final IoTimeout fsCalls;
   private final Materializer materializer;
-  private final Deque<long[]> rateSamples = new ArrayDeque<>();
-  /** The task's Iceberg table when the format is iceberg, else null (part files). */
-  private final IcebergDestination iceberg;
+  private final RateMeter rate = new RateMeter();
+  private final SubtaskDestination destination;
 
   // runtime, not journaled
   /**
@@ -291,10 +276,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(SyncSettings.BLOCKING_DISPATCHER));
     this.fsCalls = new IoTimeout(settings.fsCallTimeout(), env.user());
     this.materializer = Materializer.createMaterializer(ctx);
-    TaskSpec t = spec.task();
-    this.iceberg = t.format() != OutputFormat.ICEBERG ? null : new IcebergDestination(
-        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), env.hadoopConf(), t.dest(), t.db(), t.table(),
-        spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation());
+    this.destination = new SubtaskDestination(spec, env,
+        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), fsCalls);
   }
 
   @Override
@@ -389,10 +372,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return Effect().none(); // continues in onRenamed
     }
     if (s.pending() != null) {
-      startRename(toRolled(s), null);
+      startRename(destination.rolled(s.pending(), s.position()), null);
       return Effect().none();
     }
-    ctx.pipeToSelf(deleteStray(), (ok, e) -> new StrayDeleted(e));
+    ctx.pipeToSelf(destination.deleteStray(), (ok, e) -> new StrayDeleted(e));
     return Effect().none();
   }
 
@@ -418,44 +401,11 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return; // continues in onRenamed
     }
     if (s.pending() != null) {
-      startRename(toRolled(s), null);
+      startRename(destination.rolled(s.pending(), s.position()), null);
       return;
     }
     long g = gen;
-    ctx.pipeToSelf(reconcile(s.nextSeq()), (unknown, e) -> new Prepared(g, unknown, e));
-  }
-
-  /**
-   * Reads the final files from sequence {@code from} on, as long as there are some (files the journal does not
-   * know), then deletes the stray tmp files. For an Iceberg table: the subtask's commits from {@code from} on (from
-   * the snapshot summaries), then the data files no commit references.
-   */
-  private CompletableFuture<List<CommittedFile>> reconcile(long from) {
-    return fsCalls.async("reconciling partition " + spec.pid() + " in " + spec.task().dest(), () -> {
-      if (iceberg != null) {
-        return iceberg.reconcile(from);
-      }
-      FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
-      Path dest = fs.makeQualified(new Path(spec.task().dest()));
-      List<CommittedFile> unknown = new ArrayList<>();
-      for (long seq = from; ; seq++) {
-        Optional<CommittedFile> f = CommittedFile.read(fs,
-            FileNames.finalPath(dest, spec.tid(), spec.pid(), seq, spec.task().format()));
-        if (f.isEmpty()) {
-          break;
-        }
-        unknown.add(f.get());
-      }
-      CommitOps.deleteStrayTmp(fs, dest, spec.tid(), spec.pid(), Set.of());
-      return unknown;
-    });
-  }
-
-  private CompletableFuture<?> deleteStray() {
-    return fsCalls.async("deleting the stray tmp files of partition " + spec.pid() + " in " + spec.task().dest(),
-        () -> iceberg != null ? iceberg.deleteStray()
-            : CommitOps.deleteStrayTmp(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()),
-                new Path(spec.task().dest()), spec.tid(), spec.pid(), Set.of()));
+    ctx.pipeToSelf(destination.reconcile(s.nextSeq()), (unknown, e) -> new Prepared(g, unknown, e));
   }
 
   private Effect<Event, State> onPrepared(State s, Prepared c) {
@@ -471,7 +421,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       open(s);
       return Effect().none();
     }
-    Adoption a = adoption(s, c.unknown());
+    SubtaskDestination.Adoption a = destination.adoption(s.position(), s.nextSeq(), c.unknown(), now());
     if (a.events().isEmpty()) {
       return failure(s, a.refusal());
     }
@@ -483,51 +433,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     });
   }
 
-  /**
-   * The adoptable prefix of {@code found} (final files at the next sequences, in order) and, if a file stops it,
-   * why it cannot be adopted.
-   */
-  private Adoption adoption(State s, List<CommittedFile> found) {
-    List<Event> events = new ArrayList<>();
-    Position at = s.position();
-    long seq = s.nextSeq();
-    for (CommittedFile f : found) {
-      String refusal = refusal(f, seq, at);
-      if (refusal != null) {
-        return new Adoption(events, refusal);
-      }
-      CommitRecord r = f.record();
-      events.add(new FileAdopted(seq, f.path().toString(), r.attempt(), r.next(), r.rows(), f.length(), now()));
-      at = r.next();
-      seq++;
-    }
-    return new Adoption(events, null);
-  }
-
-  /** Why final file {@code f} cannot be adopted as file {@code seq} starting at {@code at}; null if it can. */
-  private String refusal(CommittedFile f, long seq, Position at) {
-    CommitRecord r = f.record();
-    String why;
-    if (r == null) {
-      why = "it carries no offsync commit record (" + f.length() + " bytes), so its rows and end are unknown";
-    } else if (!r.owner().equals(spec.subtaskId()) || r.tid() != spec.tid() || r.pid() != spec.pid()
-        || r.seq() != seq) {
-      why = "its record names subtask '" + r.owner() + "', tid " + r.tid() + ", pid " + r.pid() + ", file " + r.seq()
-          + " instead of '" + spec.subtaskId() + "' file " + seq;
-    } else if (!Objects.equals(r.from(), at)) {
-      why = "its rows start at " + r.from() + " but the journal is at " + at;
-    } else {
-      return null;
-    }
-    return "part file " + f.path() + " is committed but not in the journal, and cannot be adopted: " + why
-        + "; offsync neither overwrites nor deletes it. Move it away if it is not this task's output (the"
-        + " partition then writes it again), or recreate the task into another destination";
-  }
-
-  /** The FileAdopted events of an adoption, and why it stopped before the end of the files found (or null). */
-  private record Adoption(List<Event> events, String refusal) {}
-
-  private void adopted(State ns, Adoption a) {
+  private void adopted(State ns, SubtaskDestination.Adoption a) {
     ctx.getLog().warn("subtask {} adopted {} committed file(s) the journal did not know (it lost its last events);"
         + " reading resumes at {} with file {}", spec.subtaskId(), a.events().size(), ns.position(), ns.nextSeq());
     failures = 0;
@@ -540,45 +446,10 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     if (phase != SubtaskState.REASSIGNING) {
       phase = SubtaskState.INIT;
     }
-    var found = CompletableFuture.supplyAsync(() -> {
-      NS.TableInfo info = env.metadata().byTid(spec.tid()).orElseThrow(() -> new IllegalStateException(
-          "table " + spec.task().key() + " (tid " + spec.tid() + ") is no longer in ZooKeeper; delete the sync task"));
-      if (iceberg != null) {
-        try {
-          fsCalls.call("opening Iceberg table " + spec.task().key() + " in " + spec.task().dest(), () -> {
-            iceberg.openForWrite(TableSchema.of(info));
-            return null;
-          });
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-      return info;
-    }, blocking);
-    Position from = s.position();
-    found.whenComplete((info, e) -> {
-      if (e != null) {
-        ctx.getSelf().tell(new OpenFailed(g, "", unwrap(e)));
-        return;
-      }
-      String leaderHost;
-      try {
-        leaderHost = TableMetadata.host(TableMetadata.leaderEndpoint(info, spec.pid()));
-      } catch (RuntimeException ex) {
-        ctx.getSelf().tell(new OpenFailed(g, "", ex));
-        return;
-      }
-      var request = new RowSource.OpenRequest(leaderHost, spec.tid(), spec.pid(), spec.task().mode(),
-          spec.task().effectiveStartTs(), from, info.toByteArray(), spec.subtaskId());
-      CompletableFuture<Source<RowPack, NotUsed>> opened;
-      try {
-        opened = rows.open(request).toCompletableFuture();
-      } catch (RuntimeException ex) {
-        opened = CompletableFuture.failedFuture(ex);
-      }
-      opened.whenComplete((source, ex) -> ctx.getSelf().tell(
-          ex == null ? new Opened(g, source, leaderHost, info) : new OpenFailed(g, leaderHost, unwrap(ex))));
-    });
+    SubtaskStream.open(spec, env, destination, rows, s.position(), blocking).whenComplete((o, e) -> ctx.getSelf()
+        .tell(e == null ? new Opened(g, o.source(), o.host(), o.table())
+            : e instanceof SubtaskStream.OpenFailure f ? new OpenFailed(g, f.host, f.getCause())
+            : new OpenFailed(g, "", unwrap(e))));
   }
 
   private Effect<Event, State> onOpenFailed(State s, OpenFailed c) {
@@ -594,39 +465,18 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return Effect().none();
     }
     host = c.host();
-    FileSystem fs;
     Flow<RowPack, RolledFile, NotUsed> sink;
     try {
-      fs = env.user().fileSystem(spec.task().dest(), env.hadoopConf());
-      sink = iceberg != null
-          ? CommitSink.flow(fs, new Path(spec.task().dest()), iceberg.layout(), spec.tid(), spec.pid(),
-              TableSchema.of(c.table()), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId())
-          : CommitSink.flow(fs, new Path(spec.task().dest()), spec.tid(), spec.pid(), TableSchema.of(c.table()),
-              spec.task().format(), spec.task().roll(), s.nextSeq(), s.position(), fsCalls, spec.subtaskId());
+      sink = destination.sink(TableSchema.of(c.table()), s.nextSeq(), s.position());
     } catch (java.io.IOException | RuntimeException e) {
       return failure(s, message(e));
     }
     long g = gen;
     var self = ctx.getSelf();
     var scheduler = ctx.getSystem().scheduler();
-    AtomicLong told = new AtomicLong(); // when DataArrived was last sent: the first pack, then once a second
-    Pair<UniqueKillSwitch, java.util.concurrent.CompletionStage<Done>> running = c.source()
-        .map(pack -> {
-          long now = System.currentTimeMillis();
-          lastContact.set(now);
-          long last = told.get();
-          if ((last == 0 || now - last >= CONTACT_REPORT_MS) && told.compareAndSet(last, now)) {
-            self.tell(new DataArrived(g));
-          }
-          return pack;
-        })
-        .filter(pack -> !pack.isHeartbeat())
-        .viaMat(KillSwitches.single(), Keep.right())
-        .via(sink)
-        .mapAsync(1, file -> AskPattern.<Command, Done>askWithStatus(
-            self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler))
-        .toMat(Sink.ignore(), Keep.both())
-        .run(materializer);
+    Pair<UniqueKillSwitch, CompletionStage<Done>> running = SubtaskStream.run(c.source(), sink, lastContact,
+        CONTACT_REPORT_MS, () -> self.tell(new DataArrived(g)), file -> AskPattern.<Command, Done>askWithStatus(
+            self, replyTo -> new Roll(g, file, replyTo), settings.commitTimeout(), scheduler), materializer);
     killSwitch = running.first();
     lastContact.set(System.currentTimeMillis());
     streamLive = true;
@@ -733,11 +583,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    */
   private void startRename(RolledFile f, ActorRef<StatusReply<Done>> replyTo) {
     commitInFlight = true;
-    String what = iceberg != null ? "committing " + f.finalPath() + " to Iceberg table " + spec.task().key()
-        : "renaming " + f.tmp() + " to " + f.finalPath();
-    fsCalls.<Object>async(what, () -> iceberg != null ? iceberg.commit(f)
-            : CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f))
-        .whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
+    destination.commit(f).whenComplete((outcome, e) -> ctx.getSelf().tell(new Renamed(f, replyTo, e == null ? null : unwrap(e))));
   }
 
   private Effect<Event, State> onRenamed(State s, Renamed c) {
@@ -757,7 +603,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     return Effect().persist(new FileCommitted(c.file().seq(), now())).thenRun(ns -> {
       commitInFlight = false;
       failures = 0;
-      sampleRate(ns);
+      rate.sample(now(), ns.rows());
       rows.release(host, spec.tid(), spec.pid(), spec.subtaskId(), ns.position());
       if (c.replyTo() != null) {
         c.replyTo().tell(StatusReply.ack());
@@ -776,7 +622,8 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    * is this partition's next file (then the stream restarts after it), else fail without touching it.
    */
   private Effect<Event, State> onFinalNameTaken(State s, Renamed c, FinalNameTakenException taken) {
-    Adoption a = adoption(s, List.of(taken.found()));
+    SubtaskDestination.Adoption a =
+        destination.adoption(s.position(), s.nextSeq(), List.of(taken.found()), now());
     if (a.events().isEmpty()) {
       return commitFailed(s, c, a.refusal() + " (" + taken.getMessage() + ")");
     }
@@ -846,7 +693,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     if (c.failure() == null && spec.task().mode() == TaskSpec.MODE_FULL) {
       // leave no tmp file behind: one of an earlier incarnation that died mid-write may still be there
       long g = gen;
-      ctx.pipeToSelf(deleteStray(), (ok, e) -> new Finishing(g, e));
+      ctx.pipeToSelf(destination.deleteStray(), (ok, e) -> new Finishing(g, e));
       return Effect().none();
     }
     String why2 = c.failure() == null
@@ -971,7 +818,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     String why = shown == SubtaskState.FAILED ? s.reason() : shown == SubtaskState.REASSIGNING ? reason : "";
     TaskSpec t = spec.task();
     return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
-        t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate(), host,
+        t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate.rate(), host,
         why == null ? "" : why, Math.max(s.lastUpdate(), lastContact.get()), s.lastCommit(), spec.incarnation(),
         streamOpens, streamFailures);
   }
@@ -980,40 +827,13 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     reportTo.tell(status(s));
   }
 
-  private void sampleRate(State s) {
-    long t = now();
-    rateSamples.addLast(new long[] {t, s.rows()});
-    while (rateSamples.size() > 2 && rateSamples.peekFirst()[0] < t - 60_000) {
-      rateSamples.removeFirst();
-    }
-  }
-
-  private double rate() {
-    if (rateSamples.size() < 2) {
-      return 0;
-    }
-    long[] a = rateSamples.peekFirst();
-    long[] b = rateSamples.peekLast();
-    long dt = Math.max(1, b[0] - a[0]);
-    return (b[1] - a[1]) * 1000.0 / dt;
-  }
-
   // ---------------------------------------------------------------- helpers
-
-  /** The pending file of {@code s} as the sink rolled it, with the record it carries. */
-  private RolledFile toRolled(State s) {
-    FileCommitting p = s.pending();
-    Path tmp = new Path(p.tmp());
-    CommitRecord record = new CommitRecord(spec.subtaskId(), spec.tid(), spec.pid(), p.seq(),
-        CommitRecord.attemptOf(tmp.getName()), s.position(), p.next(), p.rows());
-    return new RolledFile(p.seq(), tmp, new Path(p.finalPath()), p.next(), p.rows(), p.bytes(), record);
-  }
 
   private static long now() {
     return System.currentTimeMillis();
   }
 
-  private static Throwable unwrap(Throwable e) {
+  static Throwable unwrap(Throwable e) {
     Throwable t = e;
     while ((t instanceof java.util.concurrent.CompletionException
             || t instanceof java.util.concurrent.ExecutionException

@@ -1,5 +1,6 @@
 package io.offsync.sync;
 
+import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
@@ -127,6 +128,16 @@ public final class SyncTasks {
     if (storage != Common.StorageMode.kSSD && storage != Common.StorageMode.kHDD) {
       throw new SyncTaskException("table " + spec.key() + " is a " + storage + " table: only SSD and HDD tables"
           + " can be synced (memory-mode tables have no disk snapshot to read)");
+    }
+    try {
+      spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
+      if (spec.partitioning().isPresent()) {
+        // the plumbing lands first: each format lifts its refusal when its writers partition
+        throw new IllegalArgumentException("--partition-by is not available yet for format "
+            + spec.format().extension() + ": create the task without it");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new SyncTaskException(e.getMessage());
     }
     Map<Integer, Long> lastSeq = new HashMap<>();
     try {

@@ -2,7 +2,9 @@ package io.offsync.sync;
 
 import io.offsync.serialization.CborSerializable;
 import io.offsync.sink.OutputFormat;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RollPolicy;
+import java.util.Optional;
 
 /**
  * What a user asks to sync: one table, a mode, a destination.
@@ -15,14 +17,31 @@ import io.offsync.sink.RollPolicy;
  * @param dest destination directory, any Hadoop FileSystem URI ({@code hdfs://nn:8020/path}, {@code file:///path})
  * @param format part file format
  * @param roll when part files roll
+ * @param partitionBy the time partitioning of the output; null = none (journals written before it existed read as
+ *     none)
  */
-public record TaskSpec(
-    String db, String table, int mode, long startTs, String dest, OutputFormat format, RollPolicy roll)
-    implements CborSerializable {
+public record TaskSpec(String db, String table, int mode, long startTs, String dest, OutputFormat format,
+    RollPolicy roll, PartitionBy partitionBy) implements CborSerializable {
 
   public static final int MODE_FULL = 0;
   public static final int MODE_INCREMENTAL_BY_TIMESTAMP = 1;
   public static final int MODE_FULL_AND_CONTINUOUS = 2;
+
+  /** An unpartitioned task. */
+  public TaskSpec(String db, String table, int mode, long startTs, String dest, OutputFormat format,
+      RollPolicy roll) {
+    this(db, table, mode, startTs, dest, format, roll, null);
+  }
+
+  /** The same task partitioned by {@code by} (null = unpartitioned). */
+  public TaskSpec withPartitionBy(PartitionBy by) {
+    return new TaskSpec(db, table, mode, startTs, dest, format, roll, by);
+  }
+
+  /** The time partitioning of the output, if any. */
+  public Optional<PartitionBy> partitioning() {
+    return Optional.ofNullable(partitionBy);
+  }
 
   /** The task's identity: {@code db.table}. */
   public String key() {

@@ -2,6 +2,7 @@ package io.offsync.iceberg;
 
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.BinlogPosition;
+import io.offsync.sink.Fixtures;
 import io.offsync.testkit.MiniHdfs;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -58,7 +59,7 @@ public final class IcebergCommitBench {
 
   private static void run(Configuration conf, String warehouse, int commits, int partitions, Duration expireAfter,
       int retain) throws Exception {
-    TableSchema schema = TableSchema.of("bench.t", IcebergTestRows.ALL_TYPES);
+    TableSchema schema = TableSchema.of("bench.t", Fixtures.ALL_TYPES);
     int window = Math.max(1, commits / 8);
     long[] nanos = new long[commits];
     AtomicLong done = new AtomicLong();
@@ -83,9 +84,9 @@ public final class IcebergCommitBench {
             }
             Path path = new Path(table.locationProvider().newDataLocation(
                 IcebergCommitter.fileName(1, pid, 1, seq, "b")));
-            IcebergPartWriter w = new IcebergPartWriter(table, fs, path, IcebergTestRows.ALL_TYPES, null);
+            IcebergPartWriter w = new IcebergPartWriter(table, fs, path, Fixtures.ALL_TYPES, null);
             for (int i = 0; i < 100; i++) {
-              w.write(IcebergTestRows.row(slot * 100 + i));
+              w.write(Fixtures.row(slot * 100 + i));
             }
             long bytes = w.close(null);
             CommitMark m = new CommitMark("bench.t|1|" + pid, 1, pid, seq, null, new BinlogPosition(seq + 2), 100,

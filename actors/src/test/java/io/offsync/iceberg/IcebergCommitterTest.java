@@ -12,6 +12,7 @@ import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.SnapshotPosition;
 import io.offsync.sink.FinalNameTakenException;
+import io.offsync.sink.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ class IcebergCommitterTest {
         IcebergCommitter.fileName(1, pid, 1, seq, "a" + seq)));
     IcebergPartWriter w = new IcebergPartWriter(table, fs, path, columns, null);
     for (long i = from; i < from + count; i++) {
-      w.write(java.util.Arrays.copyOf(IcebergTestRows.row(i), columns.size()));
+      w.write(java.util.Arrays.copyOf(Fixtures.row(i), columns.size()));
     }
     long bytes = w.close(null);
     return new CommitMark(subtask, 1, pid, seq, from == 0 ? null : new BinlogPosition(from + 1),
@@ -73,7 +74,7 @@ class IcebergCommitterTest {
 
   @Test
   void mapsEveryTypeAndNullability() {
-    var schema = IcebergSchemas.schema(IcebergTestRows.ALL_TYPES);
+    var schema = IcebergSchemas.schema(Fixtures.ALL_TYPES);
     assertEquals(List.of("id", "name", "ok", "small", "num", "f", "d", "day", "at", "note"),
         schema.columns().stream().map(Types.NestedField::name).toList());
     assertTrue(schema.findField("id").isRequired());
@@ -86,15 +87,15 @@ class IcebergCommitterTest {
 
   @Test
   void rowsOfEveryTypeReadBackExactlyWithTheMarkInTheSummary() throws Exception {
-    Table table = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
+    Table table = open(TableSchema.of("db1.t1", Fixtures.ALL_TYPES));
     IcebergCommitter committer = new IcebergCommitter(table, 5);
-    CommitMark m0 = write(committer, "db1.t1|1|0", 0, 0, 0, 500, IcebergTestRows.ALL_TYPES);
+    CommitMark m0 = write(committer, "db1.t1|1|0", 0, 0, 0, 500, Fixtures.ALL_TYPES);
     assertEquals(IcebergCommitter.Outcome.COMMITTED, committer.commit(m0));
-    CommitMark m1 = write(committer, "db1.t1|1|0", 0, 1, 500, 300, IcebergTestRows.ALL_TYPES);
+    CommitMark m1 = write(committer, "db1.t1|1|0", 0, 1, 500, 300, Fixtures.ALL_TYPES);
     assertEquals(IcebergCommitter.Outcome.COMMITTED, committer.commit(m1));
 
     assertEquals(sorted(IcebergTestRows.expected(0, 800, 10)), sorted(IcebergTestRows.read(table,
-        IcebergTestRows.ALL_TYPES)));
+        Fixtures.ALL_TYPES)));
     Snapshot last = table.currentSnapshot();
     assertEquals("1", last.summary().get("offsync.seq"));
     assertEquals("db1.t1|1|0", last.summary().get("offsync.subtask"));
@@ -110,15 +111,15 @@ class IcebergCommitterTest {
 
   @Test
   void aRepeatedCommitAfterACrashAppendsNothing() throws Exception {
-    Table table = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
-    CommitMark m0 = write(new IcebergCommitter(table, 5), "db1.t1|1|0", 0, 0, 0, 100, IcebergTestRows.ALL_TYPES);
+    Table table = open(TableSchema.of("db1.t1", Fixtures.ALL_TYPES));
+    CommitMark m0 = write(new IcebergCommitter(table, 5), "db1.t1|1|0", 0, 0, 0, 100, Fixtures.ALL_TYPES);
     assertEquals(IcebergCommitter.Outcome.COMMITTED, new IcebergCommitter(table, 5).commit(m0));
     // a new process (fresh catalog, table and committer) retries the journaled commit: it already happened
-    Table reopened = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
+    Table reopened = open(TableSchema.of("db1.t1", Fixtures.ALL_TYPES));
     IcebergCommitter again = new IcebergCommitter(reopened, 5);
     assertEquals(m0, again.lastCommitted("db1.t1|1|0").orElseThrow());
     assertEquals(IcebergCommitter.Outcome.ALREADY_COMMITTED, again.commit(m0));
-    assertEquals(100, IcebergTestRows.read(reopened, IcebergTestRows.ALL_TYPES).size());
+    assertEquals(100, IcebergTestRows.read(reopened, Fixtures.ALL_TYPES).size());
     assertEquals(1, IcebergCommitter.history(reopened).size());
     // a snapshot position survives the round trip through the table property
     CommitMark snap = new CommitMark("db1.t1|1|1", 1, 1, 0, null, new SnapshotPosition("m1", 7, new byte[] {1, 2, 3}),
@@ -128,13 +129,13 @@ class IcebergCommitterTest {
 
   @Test
   void anotherFileAtACommittedSequenceIsRefusedAndStrayFilesGo() throws Exception {
-    Table table = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
+    Table table = open(TableSchema.of("db1.t1", Fixtures.ALL_TYPES));
     IcebergCommitter committer = new IcebergCommitter(table, 5);
-    CommitMark m0 = write(committer, "db1.t1|1|0", 0, 0, 0, 10, IcebergTestRows.ALL_TYPES);
+    CommitMark m0 = write(committer, "db1.t1|1|0", 0, 0, 0, 10, Fixtures.ALL_TYPES);
     committer.commit(m0);
     Path other = new Path(table.locationProvider().newDataLocation(IcebergCommitter.fileName(1, 0, 1, 0, "zz")));
-    IcebergPartWriter w = new IcebergPartWriter(table, fs, other, IcebergTestRows.ALL_TYPES, null);
-    w.write(IcebergTestRows.row(99));
+    IcebergPartWriter w = new IcebergPartWriter(table, fs, other, Fixtures.ALL_TYPES, null);
+    w.write(Fixtures.row(99));
     long otherBytes = w.close(null);
     FinalNameTakenException e = assertThrows(FinalNameTakenException.class, () -> committer.commit(
         new CommitMark("db1.t1|1|0", 1, 0, 0, null, new BinlogPosition(2), 1, otherBytes, other.toString())));
@@ -144,23 +145,23 @@ class IcebergCommitterTest {
         other.toString());
     assertTrue(assertThrows(IOException.class, () -> committer.commit(wrongRows)).getMessage().contains("holds 1 rows"));
 
-    CommitMark m2 = write(committer, "db1.t1|1|0", 0, 2, 20, 10, IcebergTestRows.ALL_TYPES);
-    CommitMark otherSubtask = write(committer, "db1.t1|1|1", 1, 5, 40, 10, IcebergTestRows.ALL_TYPES);
+    CommitMark m2 = write(committer, "db1.t1|1|0", 0, 2, 20, 10, Fixtures.ALL_TYPES);
+    CommitMark otherSubtask = write(committer, "db1.t1|1|1", 1, 5, 40, 10, Fixtures.ALL_TYPES);
     List<Path> deleted = committer.deleteStray(fs, "db1.t1|1|0", 1, 0, 1, Set.of(m2.file()));
     assertEquals(List.of(other.getName()), deleted.stream().map(Path::getName).toList());
     assertTrue(fs.exists(new Path(m0.file())), "committed files stay");
     assertTrue(fs.exists(new Path(m2.file())), "the journaled file stays");
     assertTrue(fs.exists(new Path(otherSubtask.file())), "other subtasks' files stay");
-    assertEquals(10, IcebergTestRows.read(table, IcebergTestRows.ALL_TYPES).size());
+    assertEquals(10, IcebergTestRows.read(table, Fixtures.ALL_TYPES).size());
   }
 
   @Test
   void oldSnapshotsExpireButEveryRowAndTheMarksStay() throws Exception {
-    Table table = open(TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES));
+    Table table = open(TableSchema.of("db1.t1", Fixtures.ALL_TYPES));
     IcebergCommitter committer = new IcebergCommitter(table, 5, java.time.Duration.ofHours(1), 2);
     CommitMark last = null;
     for (int seq = 0; seq < 5; seq++) {
-      last = write(committer, "db1.t1|1|0", 0, seq, seq * 10L, 10, IcebergTestRows.ALL_TYPES);
+      last = write(committer, "db1.t1|1|0", 0, seq, seq * 10L, 10, Fixtures.ALL_TYPES);
       committer.commit(last);
     }
     assertEquals(5, IcebergCommitter.history(table).size(), "nothing is an hour old yet");
@@ -177,14 +178,14 @@ class IcebergCommitterTest {
           "the expired snapshots' manifest lists are deleted");
     }
     assertEquals(sorted(IcebergTestRows.expected(0, 50, 10)), sorted(IcebergTestRows.read(table,
-        IcebergTestRows.ALL_TYPES)), "data files are never expired");
+        Fixtures.ALL_TYPES)), "data files are never expired");
     assertEquals(last, committer.lastCommitted("db1.t1|1|0").orElseThrow());
     assertEquals(IcebergCommitter.Outcome.ALREADY_COMMITTED, committer.commit(last));
   }
 
   @Test
   void addedColumnsEvolveTheTableAndOlderRowsReadNull() throws Exception {
-    List<Column> base = IcebergTestRows.ALL_TYPES.subList(0, 3);
+    List<Column> base = Fixtures.ALL_TYPES.subList(0, 3);
     Table table = open(TableSchema.of("db1.t1", base));
     IcebergCommitter committer = new IcebergCommitter(table, 5);
     committer.commit(write(committer, "db1.t1|1|0", 0, 0, 0, 20, base));
@@ -220,7 +221,7 @@ class IcebergCommitterTest {
   void concurrentSubtasksCommitIntoOneTableExactlyOnce() throws Exception {
     int subtasks = 4;
     int files = 6;
-    TableSchema schema = TableSchema.of("db1.t1", IcebergTestRows.ALL_TYPES);
+    TableSchema schema = TableSchema.of("db1.t1", Fixtures.ALL_TYPES);
     ExecutorService pool = Executors.newFixedThreadPool(subtasks);
     try {
       List<Future<?>> done = new ArrayList<>();
@@ -232,7 +233,7 @@ class IcebergCommitterTest {
           IcebergCommitter committer = new IcebergCommitter(table, 20);
           for (int seq = 0; seq < files; seq++) {
             long from = pid * 1_000_000L + seq * 50L;
-            CommitMark m = write(committer, "db1.t1|1|" + pid, pid, seq, from, 50, IcebergTestRows.ALL_TYPES);
+            CommitMark m = write(committer, "db1.t1|1|" + pid, pid, seq, from, 50, Fixtures.ALL_TYPES);
             committer.commit(m);
             if (seq % 3 == 0) {
               // a retried commit (as after a crash) changes nothing
@@ -253,7 +254,7 @@ class IcebergCommitterTest {
     for (int pid = 0; pid < subtasks; pid++) {
       expected.addAll(IcebergTestRows.expected(pid * 1_000_000L, files * 50L, 10));
     }
-    assertEquals(sorted(expected), sorted(IcebergTestRows.read(table, IcebergTestRows.ALL_TYPES)));
+    assertEquals(sorted(expected), sorted(IcebergTestRows.read(table, Fixtures.ALL_TYPES)));
     assertEquals(subtasks * files, IcebergCommitter.history(table).size());
     Set<String> seen = new HashSet<>();
     for (CommitMark m : IcebergCommitter.history(table)) {

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Random;
 import org.apache.commons.lang3.StringEscapeUtils;
 
-/** Columns of every type and rows that exercise them: nulls, non-ASCII, extremes. */
-final class Fixtures {
+/** Columns of every type and rows that exercise them: nulls, non-ASCII, extremes (for every output format). */
+public final class Fixtures {
 
-  static final List<Column> ALL_TYPES = List.of(
+  public static final List<Column> ALL_TYPES = List.of(
       new Column("id", ColumnType.BIGINT, true),
       new Column("name", ColumnType.STRING, false),
       new Column("ok", ColumnType.BOOL, false),
@@ -31,7 +31,7 @@ final class Fixtures {
   private Fixtures() {}
 
   /** Row {@code i} over {@link #ALL_TYPES}; every 7th value is null (never the id). */
-  static Object[] row(long i) {
+  public static Object[] row(long i) {
     Random r = new Random(i);
     Object[] v = {
         i,
@@ -52,7 +52,7 @@ final class Fixtures {
     return v;
   }
 
-  static List<Object[]> rows(long from, long count) {
+  public static List<Object[]> rows(long from, long count) {
     List<Object[]> rows = new ArrayList<>();
     for (long i = from; i < from + count; i++) {
       rows.add(row(i));
@@ -61,7 +61,7 @@ final class Fixtures {
   }
 
   /** {@code values} padded with nulls to {@code n} columns, as a comparable list. */
-  static List<Object> padded(Object[] values, int n) {
+  public static List<Object> padded(Object[] values, int n) {
     return Arrays.asList(Arrays.copyOf(values, n));
   }
 

@@ -55,7 +55,11 @@ final class IcebergOutput {
    */
   static void assertExactlyOnce(Configuration conf, String warehouse, TabletFixture f, int mode, long startTs)
       throws Exception {
-    Table table = table(conf, warehouse, f.tableInfo().getName());
+    assertExactlyOnce(table(conf, warehouse, f.tableInfo().getName()), f, mode, startTs);
+  }
+
+  /** {@link #assertExactlyOnce(Configuration, String, TabletFixture, int, long)} of a table however loaded. */
+  static void assertExactlyOnce(Table table, TabletFixture f, int mode, long startTs) throws Exception {
     List<Long> expected = new ArrayList<>();
     Map<Integer, Long> expectedPerPid = new HashMap<>();
     for (int pid = 0; pid < f.partitionCount(); pid++) {

@@ -11,6 +11,7 @@ import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.OutputFormat;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RollPolicy;
 import io.offsync.testkit.LocalCluster;
 import java.nio.file.Files;
@@ -226,6 +227,11 @@ class SyncTasksTest {
         "10.9.9.9"));
     assertTrue(refusal(tasks.create(spec(far, 0, OutputFormat.CSV)))
         .contains("no live collector on host 10.9.9.9"));
+
+    assertTrue(refusal(tasks.create(spec(disk, 0, OutputFormat.CSV).withPartitionBy(PartitionBy.parse("name:day"))))
+        .contains("cannot partition db1.disk by name:day: column 'name' is string"));
+    assertTrue(refusal(tasks.create(spec(disk, 0, OutputFormat.CSV).withPartitionBy(PartitionBy.parse("ts"))))
+        .contains("cannot partition db1.disk by 'ts': no such column (columns: [id, name"));
 
     await(tasks.create(spec(disk, 2, OutputFormat.CSV)));
     assertTrue(refusal(tasks.create(spec(disk, 2, OutputFormat.CSV))).contains("already exists"));

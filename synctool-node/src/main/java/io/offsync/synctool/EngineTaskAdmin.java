@@ -11,6 +11,7 @@ import io.offsync.protocol.position.Position;
 import io.offsync.protocol.position.SnapshotPosition;
 import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.OutputFormat;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RollPolicy;
 import io.offsync.synctool.admin.AdminException;
 import io.offsync.synctool.admin.ClusterMetadata;
@@ -78,7 +79,7 @@ public final class EngineTaskAdmin implements TaskAdmin {
     RollPolicy roll = new RollPolicy(r.getRollSizeBytes(), Duration.ofSeconds(r.getRollTimeSeconds()),
         Duration.ofSeconds(r.getRollIdleSeconds()));
     TaskSpec spec = new TaskSpec(r.getTable().getDb(), r.getTable().getTable(), r.getMode(), r.getStartTs(),
-        r.getDest(), format, roll);
+        r.getDest(), format, roll, r.getPartitionBy().isEmpty() ? null : PartitionBy.parse(r.getPartitionBy()));
     return refusals(tasks.create(spec));
   }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.offsync.cluster.ClusterTls;
 import io.offsync.iceberg.IcebergSettings;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sync.JournalConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -57,6 +58,7 @@ public record SyncToolSettings(
     String managementHost,
     int managementPort,
     String defaultFormat,
+    String defaultPartitionBy,
     long rollSizeBytes,
     Duration rollTime,
     Duration rollIdle,
@@ -129,6 +131,7 @@ public record SyncToolSettings(
     DEFAULTS.put("management.host", "");
     DEFAULTS.put("management.port", "8849");
     DEFAULTS.put("sync_task.default_format", "parquet");
+    DEFAULTS.put("sync_task.partition_by", "");
     DEFAULTS.put("sync_task.roll_size", "134217728");
     DEFAULTS.put("sync_task.roll_time", "60");
     DEFAULTS.put("sync_task.roll_idle", "10");
@@ -262,6 +265,15 @@ public record SyncToolSettings(
     if (!format.equals("parquet") && !format.equals("csv") && !format.equals("iceberg")) {
       throw new SettingsException("sync_task.default_format = '" + format + "': expected parquet, csv or iceberg");
     }
+    String partitionBy = r.text("sync_task.partition_by");
+    if (!partitionBy.isEmpty()) {
+      try {
+        partitionBy = PartitionBy.parse(partitionBy).toString();
+      } catch (IllegalArgumentException e) {
+        throw new SettingsException("sync_task.partition_by = '" + partitionBy + "': " + e.getMessage()
+            + "; or leave it empty for unpartitioned output");
+      }
+    }
     String catalogType = r.text("iceberg.catalog_type").toLowerCase(Locale.ROOT);
     String catalogUri = r.text("iceberg.catalog_uri");
     try {
@@ -278,7 +290,7 @@ public record SyncToolSettings(
     return new SyncToolSettings(serverHost, serverPort, adminSecurity, zkCluster, zkRoot, r.text("zookeeper.cert"),
         hadoopConfDir, kerberos, checkPeriod, requestTimeout, progressPath, journalUrl, r.text("journal.user"),
         r.text("journal.password"), clusterHost, clusterPort, List.copyOf(seeds), tls, managementHost,
-        managementPort, format, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
+        managementPort, format, partitionBy, rollSize, r.seconds("sync_task.roll_time"), r.seconds("sync_task.roll_idle"),
         lease.equals("true"), Set.copyOf(ignored), catalogType, catalogUri);
   }
 

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.node.CollectorNode;
 import io.offsync.protocol.openmldb.Common;
-import io.offsync.protocol.openmldb.Type;
 import io.offsync.synctool.http.HelperScript;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.TabletFixture;
@@ -73,10 +72,7 @@ class OriginalHelperCompatTest {
   HttpClient http;
 
   static TabletFixture table(Path root, String name, int tid) {
-    return TabletFixture.builder(root).db("demo").table(name).tid(tid).partitions(2)
-        .storageMode(Common.StorageMode.kHDD)
-        .column("id", Type.DataType.kBigInt).column("name", Type.DataType.kString)
-        .column("ts", Type.DataType.kTimestamp).index("idx0", "ts", "id").build();
+    return SyncToolNodeTest.table(root, name, tid, Common.StorageMode.kHDD);
   }
 
   @BeforeAll

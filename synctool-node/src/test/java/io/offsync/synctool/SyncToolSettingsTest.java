@@ -52,6 +52,9 @@ class SyncToolSettingsTest {
     assertEquals("127.0.0.1", s.clusterHost());
     assertEquals("127.0.0.1:8848", s.advertisedEndpoint());
     assertEquals("parquet", s.defaultFormat());
+    assertEquals("", s.defaultPartitionBy());
+    assertEquals("ts:hour", SyncToolSettings.parse(props("sync_task.partition_by", "ts : HOUR"), null)
+        .defaultPartitionBy());
     assertEquals(128L << 20, s.rollSizeBytes());
     assertEquals(Duration.ofSeconds(60), s.rollTime());
     assertEquals(List.of(), s.seedNodes());
@@ -122,6 +125,8 @@ class SyncToolSettingsTest {
     assertTrue(error(props("journal.url", "jdbc:mysql://x/y")).contains("journal.url"));
     assertTrue(error(props("cluster.seed_nodes", "host-without-port")).contains("cluster.seed_nodes"));
     assertTrue(error(props("sync_task.default_format", "orc")).contains("expected parquet, csv or iceberg"));
+    assertTrue(error(props("sync_task.partition_by", "ts:week")).contains("sync_task.partition_by = 'ts:week':"
+        + " partition by 'ts:week': unknown time unit 'week', use hour, day or month"));
     assertTrue(error(props("management.port", "8848")).contains("must differ"));
     assertTrue(error(props("iceberg.catalog_type", "hive")).contains("iceberg.catalog_type = 'hive'"));
     assertTrue(error(props("iceberg.catalog_type", "rest")).contains("rest with the catalog's URI"));

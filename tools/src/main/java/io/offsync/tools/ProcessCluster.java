@@ -227,6 +227,24 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the committed Parquet files of {@code dest} hold at least {@code rows} rows (footers only); fails
+   * after {@code seconds} with the count reached and every node's log tail.
+   */
+  public void awaitRows(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dest, long rows, int seconds)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long n = 0;
+    while (System.nanoTime() < deadline) {
+      n = OutputFiles.totalRows(fs, dest);
+      if (n >= rows) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("only " + n + " of " + rows + " rows committed within " + seconds + " s\n" + logs());
+  }
+
   public String tail(Node node, int lines) {
     try {
       List<String> all = Files.readAllLines(node.log());

@@ -123,14 +123,14 @@ class MultiProcessFailoverTest {
         }, "tablet-appender");
         appender.start();
         try {
-          awaitRows(fs, destPath, 4000, 120, cluster);
+          cluster.awaitRows(fs, destPath, 4000, 120);
           cluster.kill9(active);
           long afterCollectorKill = OutputFiles.totalRows(fs, destPath);
-          awaitRows(fs, destPath, afterCollectorKill + 500, 120, cluster);
+          cluster.awaitRows(fs, destPath, afterCollectorKill + 500, 120);
           ProcessCluster.Node holder = taskHolder(cluster, st1, st2);
           cluster.kill9(holder);
           long afterSynctoolKill = OutputFiles.totalRows(fs, destPath);
-          awaitRows(fs, destPath, afterSynctoolKill + 500, 150, cluster);
+          cluster.awaitRows(fs, destPath, afterSynctoolKill + 500, 150);
         } finally {
           appending.set(false);
           appender.join();
@@ -144,7 +144,7 @@ class MultiProcessFailoverTest {
           expected.addAll(tablet.expectedRows(pid, 2, 0));
         }
         assertEquals(nextId[0], expected.size());
-        awaitRows(fs, destPath, expected.size(), 120, cluster);
+        cluster.awaitRows(fs, destPath, expected.size(), 120);
         Thread.sleep(3000); // a duplicate would show up as more rows than written
         List<List<Object>> actual = OutputFiles.rows(fs, destPath);
         assertEquals(counts(expected), counts(actual), () -> "output differs from the table's rows ("
@@ -204,21 +204,6 @@ class MultiProcessFailoverTest {
       Thread.sleep(500);
     }
     throw new AssertionError("no synctool node reports the TableTask entity\n" + cluster.logs());
-  }
-
-  private static void awaitRows(FileSystem fs, org.apache.hadoop.fs.Path dest, long rows, int seconds,
-      ProcessCluster cluster) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    long n = 0;
-    while (System.nanoTime() < deadline) {
-      n = OutputFiles.totalRows(fs, dest);
-      if (n >= rows) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("only " + n + " of " + rows + " rows committed within " + seconds + " s\n"
-        + cluster.logs());
   }
 
   private static Map<List<Object>, Integer> counts(List<List<Object>> rows) {

@@ -101,7 +101,7 @@ class OverlapProcessTest {
         cluster.start(collector);
         helper(adminPort, "create", "-t", "ov_db.events", "-m", "2", "-d", dest.toUri().toString(),
             "--roll-time", "2", "--roll-idle", "1");
-        awaitRows(fs, destPath, expected.size(), 120, cluster);
+        cluster.awaitRows(fs, destPath, expected.size(), 120);
         String status = awaitStatus(adminPort, "overlap with snapshot", 2, cluster);
 
         cluster.kill9(synctool);
@@ -117,7 +117,7 @@ class OverlapProcessTest {
         cluster.start(synctool);
         cluster.start(collector);
 
-        awaitRows(fs, destPath, expected.size(), 150, cluster);
+        cluster.awaitRows(fs, destPath, expected.size(), 150);
         Thread.sleep(3000); // a duplicate would show up as more rows than written
         Map<Long, List<List<Object>>> byId = new HashMap<>();
         for (List<Object> row : OutputFiles.rows(fs, destPath)) {
@@ -180,21 +180,6 @@ class OverlapProcessTest {
       Thread.sleep(500);
     }
     throw new AssertionError("status never showed " + lines + " subtasks with '" + text + "':\n" + status + "\n"
-        + cluster.logs());
-  }
-
-  private static void awaitRows(FileSystem fs, org.apache.hadoop.fs.Path dest, long rows, int seconds,
-      ProcessCluster cluster) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    long n = 0;
-    while (System.nanoTime() < deadline) {
-      n = OutputFiles.totalRows(fs, dest);
-      if (n >= rows) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("only " + n + " of " + rows + " rows committed within " + seconds + " s\n"
         + cluster.logs());
   }
 }

@@ -8,6 +8,7 @@ import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.sink.DestinationUser;
+import io.offsync.sink.PartitionBy;
 import io.offsync.synctool.SyncToolSettings;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -169,6 +170,19 @@ public final class AdminService {
       };
     }
     CreateTaskRequest.Builder b = request.toBuilder().setDest(request.getDest().trim()).setFormat(format);
+    String partitionBy = request.getPartitionBy().isBlank() ? settings.defaultPartitionBy()
+        : request.getPartitionBy().trim();
+    if (partitionBy.equalsIgnoreCase("none")) {
+      partitionBy = "";
+    }
+    if (!partitionBy.isEmpty()) {
+      try {
+        partitionBy = PartitionBy.parse(partitionBy).toString();
+      } catch (IllegalArgumentException e) {
+        throw new AdminException(AdminException.Kind.BAD_REQUEST, e.getMessage());
+      }
+    }
+    b.setPartitionBy(partitionBy);
     if (request.getRollSizeBytes() == 0) {
       b.setRollSizeBytes(settings.rollSizeBytes());
     }

@@ -10,6 +10,7 @@ import io.offsync.protocol.admin.StatusRequest;
 import io.offsync.protocol.admin.SubtaskStatus;
 import io.offsync.protocol.admin.TableRef;
 import io.offsync.protocol.admin.VerifyReply;
+import io.offsync.sink.PartitionBy;
 import io.offsync.synctool.SyncToolSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -156,6 +157,9 @@ public final class SyncToolHelper {
     @Option(names = "--format", description = "parquet, csv or iceberg (an Iceberg table <dest>/<db>/<table>;"
         + " default: the synctool's sync_task.default_format)")
     String format;
+    @Option(names = "--partition-by", description = "COLUMN[:hour|day|month]: time partitions <dest>/<column>_<unit>"
+        + "=<value>/ (an Iceberg partition spec for --format iceberg); none = unpartitioned; default: the"
+        + " synctool's sync_task.partition_by") String partitionBy;
     @Option(names = "--roll-size", description = "roll output files at this many bytes") long rollSize;
     @Option(names = "--roll-time", description = "roll output files after this many seconds") int rollTime;
     @Option(names = "--roll-idle", description = "roll output files after this many idle seconds") int rollIdle;
@@ -180,8 +184,16 @@ public final class SyncToolHelper {
               "--format takes parquet, csv or iceberg, got '" + format + "'");
         };
       }
+      if (partitionBy != null && !partitionBy.equalsIgnoreCase("none")) {
+        try {
+          PartitionBy.parse(partitionBy);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--partition-by: " + e.getMessage());
+        }
+      }
       CreateTaskRequest req = CreateTaskRequest.newBuilder().setTable(t).setMode(mode)
           .setStartTs(mode == 1 ? startTs : 0).setDest(dest).setFormat(f).setRollSizeBytes(rollSize)
+          .setPartitionBy(partitionBy == null ? "" : partitionBy)
           .setRollTimeSeconds(rollTime).setRollIdleSeconds(rollIdle).build();
       try (AdminClient c = connect()) {
         out().println(c.call(c.api().createTask(req)).getMessage());

@@ -85,7 +85,7 @@ public final class OpenMldbRoutes {
     try {
       req = OpenMldbJson.parse(json, DataSync.CreateSyncTaskRequest.newBuilder()).build();
     } catch (InvalidProtocolBufferException e) {
-      return done(badJson("CreateSyncTaskRequest {db, name, mode, start_ts, dest}", e));
+      return done(badJson("CreateSyncTaskRequest {db, name, mode, start_ts, dest[, partition_by]}", e));
     }
     if (!req.hasMode()) {
       return done(OpenMldbJson.error("mode is required: 0 (full), 1 (incremental from start_ts) or"
@@ -96,6 +96,7 @@ public final class OpenMldbRoutes {
         .setMode(req.getMode().getNumber())
         .setStartTs(req.getStartTs())
         .setDest(req.getDest())
+        .setPartitionBy(req.getPartitionBy())
         .build();
     return general(admin.create(create));
   }

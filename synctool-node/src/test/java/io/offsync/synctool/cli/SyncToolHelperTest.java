@@ -45,6 +45,9 @@ class SyncToolHelperTest {
     r = run("create", "-t", "db.t", "-m", "0", "-d", "/tmp/x", "--format", "orc");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--format takes parquet, csv or iceberg, got 'orc'"), r.err());
+    r = run("create", "-t", "db.t", "-m", "0", "-d", "/tmp/x", "--partition-by", "ts:week");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--partition-by: partition by 'ts:week': unknown time unit 'week'"), r.err());
     r = run("create", "-t", "db.t", "-d", "/tmp/x");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("Missing required option: '--mode=<mode>'"), r.err());

@@ -113,6 +113,11 @@ class OpenMldbJsonTest {
         "{\"db\": \"db\", \"name\": \"t\", \"mode\": null, \"start_ts\": 0, \"dest\": \"/d\"}",
         DataSync.CreateSyncTaskRequest.newBuilder()).build();
     assertFalse(noMode.hasMode());
+    assertFalse(snake.hasPartitionBy());
+    assertEquals("ts:hour", OpenMldbJson.parse("{\"db\": \"db\", \"name\": \"t\", \"mode\": 0, \"dest\": \"/d\","
+        + " \"partition_by\": \"ts:hour\"}", DataSync.CreateSyncTaskRequest.newBuilder()).getPartitionBy());
+    assertEquals("ts", OpenMldbJson.parse("{\"partitionBy\": \"ts\"}", DataSync.CreateSyncTaskRequest.newBuilder())
+        .getPartitionBy());
     assertFalse(OpenMldbJson.parse("", DataSync.TaskStatusRequest.newBuilder()).build().hasClearAll());
     assertTrue(OpenMldbJson.parse("{\"clear_all\": true}", DataSync.TaskStatusRequest.newBuilder()).getClearAll());
     assertThrows(InvalidProtocolBufferException.class, () -> OpenMldbJson.parse("{\"table\": \"t\"}",
