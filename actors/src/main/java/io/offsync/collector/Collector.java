@@ -39,6 +39,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SourceRef;
@@ -57,8 +58,10 @@ import scala.concurrent.ExecutionContextExecutor;
  * <p>{@link OpenStream} answers with a {@link SourceRef} of {@link RowPack}s for one partition, from the
  * requested position: the snapshot (hard-linked, keyed by its identity, so a resumed read sees the same rows),
  * then the binlog (hard-linked file by file as it grows, so tablet-side purging cannot pull files away). Reading
- * is demand-driven: nothing is read beyond the pack being built and the stream ref's small buffer. Mode 0
- * completes at the binlog end seen when the snapshot finished; modes 1 and 2 tail the binlog forever.
+ * is demand-driven: nothing is read beyond the pack being built, one pack at the stream's asynchronous boundary and
+ * the stream ref's window ({@code pekko.stream.materializer.stream-ref.buffer-capacity} packs), whatever the
+ * table's size. Mode 0 completes at the binlog end seen when the snapshot finished; modes 1 and 2 tail the binlog
+ * forever.
  *
  * <p>Refusals are {@link StatusReply#error} with a message naming the problem and the fix (memory table,
  * partition not on this machine, root path not configured, snapshot no longer available, cross-device
@@ -352,6 +355,12 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
         + "tell which of the next binlog rows it already sent and must start over from the beginning"));
   }
 
+  /**
+   * Each asynchronous boundary of a stream holds at most one pack: with Pekko's default input buffer (16) the
+   * collector read 16 packs (16 MiB) ahead of the stream ref's demand per partition.
+   */
+  private static final Attributes ONE_PACK_AHEAD = Attributes.inputBuffer(1, 1);
+
   private Behavior<Command> onPrepared(Prepared p) {
     OpenStream open = p.request();
     String key = open.tid() + "-" + open.pid();
@@ -379,6 +388,7 @@ public final class Collector extends AbstractBehavior<Collector.Command> {
             () -> self.tell(new StreamClosed(key, p.streamId())))
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(StreamRefs.sourceRef(), Keep.both())
+        .addAttributes(ONE_PACK_AHEAD)
         .run(materializer);
     partition.streams.put(p.streamId(), new Open(open.subtaskId(), p.result().snapshotDir(),
         p.result().binlogNeededFrom(), materialized.first()));

@@ -46,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * numbers start at {@code firstSeq} and go up by one per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
  * FileCommitted. While an emitted file waits for downstream demand, no further packs are pulled.
  *
+ * <p>Memory: the stage takes one pack at a time across its asynchronous boundary (input buffer 1; Pekko's default of
+ * 16 held 16 MiB of waiting packs per partition), so what a partition holds is that pack, the open file's row group
+ * and what the transport has in flight, whatever the table's size.
+ *
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
  * file is closed and deleted; so does cancellation, together with rolled files never emitted. The stage runs on
  * the blocking I/O dispatcher.
@@ -123,7 +127,8 @@ public final class CommitSink {
       int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls, String owner) {
     return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner))
         .withAttributes(Attributes.name("commit-sink")
-            .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher())))
+            .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher()))
+            .and(Attributes.inputBuffer(1, 1)))
         .async();
   }
 

@@ -1,67 +1,54 @@
 package io.offsync.testkit;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.TextFormat;
-import io.offsync.protocol.binlog.BinlogFiles;
-import io.offsync.protocol.binlog.BinlogWriter;
 import io.offsync.protocol.codec.RowCodec;
-import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
 import io.offsync.protocol.openmldb.Tablet;
 import io.offsync.protocol.openmldb.Type;
-import io.offsync.protocol.partition.PartitionReader;
 import io.offsync.protocol.snapshot.DiskTableLayout;
 import io.offsync.protocol.snapshot.DiskTableWriter;
 import io.offsync.protocol.snapshot.Manifest;
-import io.offsync.protocol.zk.ZkLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 
 /**
- * An OpenMLDB tablet you can drive from a test: it writes one table's partitions in the real on-disk layout and
- * registers the table in ZooKeeper as the nameserver does.
+ * An OpenMLDB cluster's view of one table that you can drive from a test: it writes the table's partitions in the
+ * real on-disk layout, as the leader tablets of a cluster leave them, and registers the table in ZooKeeper as the
+ * nameserver does.
  *
- * <p>Per partition, under {@code <root>/<tid>_<pid>/}: {@code table_meta.txt} (text-format {@code TableMeta}),
+ * <p>Per partition ({@link TabletPartition}), under {@code <root>/<tid>_<pid>/}: {@code table_meta.txt},
  * {@code data/} (live RocksDB through {@link DiskTableWriter}: OpenMLDB's column families, comparator and keys),
- * {@code binlog/NNNNNNNN.log} ({@link BinlogWriter}), and after {@link #snapshot} {@code snapshot/MANIFEST} plus the
- * checkpoint {@code snapshot/<YYYYMMDDHHMM>/}.
+ * {@code binlog/NNNNNNNN.log}, and after {@link #snapshot} {@code snapshot/MANIFEST} plus the checkpoint
+ * {@code snapshot/<YYYYMMDDHHMM>/}.
  *
- * <p>Writes: {@link #put} encodes the row with the current schema version, picks the partition deterministically
- * from index 0's key: MurmurHash64A with seed {@code 0xe17a1465} (OpenMLDB's hash function and seed; not verified to
- * match its client's partition choice, which no reader depends on), unsigned modulo the partition count; appends a
- * {@code LogEntry} (term, next log_index, pk = index 0's key, value snappy-compressed for kSnappy tables, ts = put
- * time, one dimension per index, method kPut) and writes the live DB. {@link #delete} appends a kDelete entry and
- * deletes the key's rows from that index in the live DB (to every partition when the index is not index 0).
+ * <p>Writes go where a cluster puts them ({@link PartitionRouting}, from OpenMLDB's source). {@link #put}: the row
+ * is encoded with the current schema version; every index key (not deleted) hashes to a partition
+ * ({@code hash64(key) % partitions}), and each partition it names gets one put ({@code LogEntry} with that
+ * partition's dimensions only, at the same put time) in its binlog and live DB. On a table with several indexes a
+ * row is therefore in up to one partition per index; index 0's partition is the row's own (what a sync reads).
+ * {@link #delete} is {@code DELETE FROM t WHERE <index's key columns> = key}: sent to the key's partition for that
+ * index; on a table with more than one index that tablet first runs {@code DeleteAllIndex}
+ * (src/tablet/tablet_impl.cc): for each of its rows under the key and each other index, a delete of that index's
+ * key at exactly the row's ts (range {@code ts-1 < ts <= ts}), sent to {@link PartitionRouting#fanOutPartition} and
+ * logged there; then it deletes the key in its own index (every ts but 0) and logs that.
  *
- * <p>Truth: unless built with {@code trackRows(false)} the fixture keeps an independent in-memory model of index 0
- * (one value per (pk, ts), deletes applied) and of the binlog, so {@link #expectedRows} can tell a test what a sync
- * must produce without reading the files back. Memory tables ({@code kMemory}) get ZooKeeper metadata and binlogs
- * only (no RocksDB, no snapshots), for refusal tests.
+ * <p>Truth: unless built with {@code trackRows(false)} the fixture keeps an independent in-memory model of every
+ * partition ({@link PartitionModel}: each index's rows, index 0 at the latest snapshot, the index-0 binlog puts), so
+ * {@link #expectedRows} can tell a test what a sync must produce without reading the files back; the model also
+ * finds the rows a multi-index delete fans out to, so such a delete needs it. Memory tables ({@code kMemory}) get
+ * ZooKeeper metadata and binlogs only (no RocksDB, no snapshots), for refusal tests.
  *
  * <p>Not thread-safe. Close it: this flushes and closes the binlogs and the live DBs; the files stay.
  */
@@ -69,81 +56,36 @@ public final class TabletFixture implements AutoCloseable {
 
   /** The default tablet endpoint. */
   public static final String DEFAULT_ENDPOINT = "127.0.0.1:9527";
-  private static final DateTimeFormatter SNAPSHOT_NAME =
-      DateTimeFormatter.ofPattern("yyyyMMddHHmm").withZone(ZoneOffset.UTC);
 
   private final Path root;
   private NS.TableInfo table;
   private final boolean disk;
   private final boolean trackRows;
   private final boolean autoFlush;
-  private final long bulkBytes;
   private final LongSupplier clock;
   private final DiskTableLayout layout;
   private final DiskTableLayout.Index index0;
   private TableSchema schema;
-  private final Partition[] partitions;
+  private final TabletPartition[] partitions;
   private long term;
-  private CuratorFramework zk;
-  private ZkLayout zkLayout;
+  private TableRegistration zk;
 
-  /** One partition's writers and model. */
-  private static final class Partition {
-    final int pid;
-    final Path dir;
-    DiskTableWriter live;
-    BinlogWriter binlog;
-    long lastLogIndex;
-    long putCount;
-    Manifest manifest;
-    /** index 0: pk → ts (newest first) → values. */
-    Map<String, TreeMap<Long, Object[]>> liveModel = new HashMap<>();
-    Map<String, TreeMap<Long, Object[]>> snapshotModel;
-    /** The last log index applied to the latest snapshot's checkpoint (MANIFEST.offset + its overlap). */
-    long checkpointIndex;
-    /** binlog puts: log index, LogEntry.ts, values. */
-    final List<LoggedPut> binlogPuts = new ArrayList<>();
-
-    Partition(int pid, Path dir) {
-      this.pid = pid;
-      this.dir = dir;
-    }
-  }
-
-  private record LoggedPut(long logIndex, long ts, Object[] values) {}
-
-  private TabletFixture(Builder b, NS.TableInfo table) throws IOException {
+  TabletFixture(TabletFixtureBuilder b, NS.TableInfo table) throws IOException {
     this.root = b.root;
     this.table = table;
     this.disk = table.getStorageMode() != Common.StorageMode.kMemory;
     this.trackRows = b.trackRows;
     this.autoFlush = b.autoFlush;
-    this.bulkBytes = b.bulkBytes;
     this.clock = b.clock;
     this.term = b.term;
     this.layout = DiskTableLayout.of(table);
     this.index0 = layout.index(0);
     this.schema = TableSchema.of(table);
-    this.partitions = new Partition[table.getPartitionNum()];
+    this.partitions = new TabletPartition[table.getPartitionNum()];
     try {
       for (int pid = 0; pid < partitions.length; pid++) {
-        Partition p = new Partition(pid, root.resolve(table.getTid() + "_" + pid));
-        partitions[pid] = p;
-        Files.createDirectories(p.dir.resolve("binlog"));
-        Files.createDirectories(p.dir.resolve("snapshot"));
-        p.manifest = Manifest.readIfExists(p.dir.resolve("snapshot").resolve(Manifest.FILE_NAME)).orElse(null);
-        p.putCount = p.manifest == null ? 0 : p.manifest.count();
-        p.lastLogIndex = PartitionReader.lastLogIndex(p.dir.resolve("binlog"), true);
-        if (p.lastLogIndex > 0 && trackRows) {
-          throw new IllegalArgumentException("partition " + p.dir + " already has binlog entries; reopen an existing "
-              + "tablet with trackRows(false) (its rows are not known to the model)");
-        }
-        p.binlog = BinlogWriter.open(p.dir.resolve("binlog"), p.lastLogIndex + 1);
-        if (disk) {
-          p.live = bulkBytes > 0 ? DiskTableWriter.openBulk(p.dir, layout, bulkBytes)
-              : DiskTableWriter.open(p.dir, layout);
-        }
-        writeTableMeta(p);
+        partitions[pid] = TabletPartition.open(root, table, pid, layout, disk, b.bulkBytes, trackRows);
+        partitions[pid].writeTableMeta(table, term);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -152,8 +94,8 @@ public final class TabletFixture implements AutoCloseable {
   }
 
   /** A builder of a table rooted at {@code root} (a tablet's {@code ssd_root_path}/{@code hdd_root_path}). */
-  public static Builder builder(Path root) {
-    return new Builder(root);
+  public static TabletFixtureBuilder builder(Path root) {
+    return new TabletFixtureBuilder(root);
   }
 
   /**
@@ -164,7 +106,7 @@ public final class TabletFixture implements AutoCloseable {
     return reopen(root, tid, autoFlush, 0);
   }
 
-  /** {@link #reopen(Path, int, boolean)} with the live DBs written as by {@link Builder#bulkLoad}. */
+  /** {@link #reopen(Path, int, boolean)} with the live DBs written as by {@link TabletFixtureBuilder#bulkLoad}. */
   public static TabletFixture reopen(Path root, int tid, boolean autoFlush, long bulkBytes) throws IOException {
     Path meta0 = root.resolve(tid + "_0").resolve("table_meta.txt");
     if (!Files.isRegularFile(meta0)) {
@@ -177,7 +119,7 @@ public final class TabletFixture implements AutoCloseable {
     try (Stream<Path> dirs = Files.list(root)) {
       parts = (int) dirs.filter(d -> d.getFileName().toString().startsWith(tid + "_")).count();
     }
-    Builder b = builder(root).tid(tid).db(meta.getDb()).table(meta.getName()).partitions(parts)
+    TabletFixtureBuilder b = builder(root).tid(tid).db(meta.getDb()).table(meta.getName()).partitions(parts)
         .storageMode(meta.getStorageMode()).compressType(meta.getCompressType()).term(Math.max(1, meta.getTerm()))
         .trackRows(false).autoFlush(autoFlush).bulkLoad(bulkBytes);
     b.columns.addAll(meta.getColumnDescList());
@@ -197,6 +139,7 @@ public final class TabletFixture implements AutoCloseable {
     }
     return b.build();
   }
+
 
   // ---------------------------------------------------------------- metadata and paths
 
@@ -224,12 +167,12 @@ public final class TabletFixture implements AutoCloseable {
 
   /** {@code <root>/<tid>_<pid>/snapshot} (MANIFEST and checkpoints; a tablet reports it as snapshot_path). */
   public Path snapshotDir(int pid) {
-    return partition(pid).dir.resolve("snapshot");
+    return partition(pid).snapshotDir();
   }
 
   /** {@code <root>/<tid>_<pid>/binlog}. */
   public Path binlogDir(int pid) {
-    return partition(pid).dir.resolve("binlog");
+    return partition(pid).binlogDir();
   }
 
   /** The last log index written to partition {@code pid} (0 if none). */
@@ -249,15 +192,18 @@ public final class TabletFixture implements AutoCloseable {
 
   // ---------------------------------------------------------------- writes
 
-  /** The partition a row goes to (see the class description). */
+  /** The partition a row belongs to: where index 0's key hashes (the partition a sync reads it from). */
   public int partitionOf(Object... values) {
-    String key = index0.keyColumns().isEmpty() ? "" : layout.pk(index0, normalize(values));
-    return partitionOfKey(key);
+    return index0.keyColumns().isEmpty() ? 0
+        : PartitionRouting.putPartition(layout.pk(index0, normalize(values)), partitions.length);
   }
 
-  private int partitionOfKey(String key) {
-    long h = murmurHash64A(key.getBytes(StandardCharsets.UTF_8), 0xe17a1465L);
-    return (int) Long.remainderUnsigned(h, partitions.length);
+  /**
+   * The partitions a put of this row writes to, each with its dimensions, as a client sends them (see the class
+   * description).
+   */
+  public Map<Integer, List<DiskTableLayout.Dimension>> dimensionsByPartition(Object... values) {
+    return PartitionRouting.dimensionsByPartition(layout, normalize(values), partitions.length);
   }
 
   /** Puts a row (values of the latest schema, in column order) at the clock's time; returns its partition. */
@@ -265,93 +211,58 @@ public final class TabletFixture implements AutoCloseable {
     return putAt(clock.getAsLong(), values);
   }
 
-  /** Puts a row with put time {@code time} ({@code LogEntry.ts}, and the ts of indexes without a ts column). */
+  /**
+   * Puts a row with put time {@code time} ({@code LogEntry.ts}, and the ts of indexes without a ts column) into
+   * every partition one of its index keys hashes to; returns index 0's partition.
+   */
   public int putAt(long time, Object... values) {
     Object[] v = normalize(values);
-    int pid = index0.keyColumns().isEmpty() ? 0 : partitionOfKey(layout.pk(index0, v));
-    putInto(pid, time, v);
-    return pid;
-  }
-
-  private void putInto(int pid, long time, Object[] v) {
-    Partition p = partition(pid);
     byte[] row = RowCodec.encode(schema, schema.latestVersion(), v);
-    List<DiskTableLayout.Dimension> dims = layout.dimensions(v);
-    Tablet.LogEntry.Builder e = Tablet.LogEntry.newBuilder().setTerm(term).setLogIndex(p.lastLogIndex + 1)
-        .setValue(ByteString.copyFrom(RowCompression.compress(row, table.getCompressType())))
-        .setTs(time).setMethodType(Tablet.MethodType.kPut);
-    if (!index0.keyColumns().isEmpty()) {
-      e.setPk(layout.pk(index0, v));
+    if (index0.keyColumns().isEmpty()) {
+      partitions[0].put(term, time, layout.dimensions(v), v, row, table, autoFlush);
+      return 0;
     }
-    dims.forEach(d -> e.addDimensions(d.toProto()));
-    try {
-      p.binlog.append(e.build());
-      if (autoFlush) {
-        p.binlog.flush();
-      }
-      if (p.live != null) {
-        p.live.put(dims, v, time, row);
-      }
-    } catch (IOException ex) {
-      throw new UncheckedIOException("put into " + p.dir + " failed", ex);
-    }
-    p.lastLogIndex++;
-    p.putCount++;
-    if (trackRows) {
-      long ts = layout.ts(index0, v, time);
-      String pk = index0.keyColumns().isEmpty() ? "" : layout.pk(index0, v);
-      p.liveModel.computeIfAbsent(pk, k -> new TreeMap<>(Comparator.reverseOrder())).put(ts, v);
-      p.binlogPuts.add(new LoggedPut(p.lastLogIndex, time, v));
-    }
+    PartitionRouting.dimensionsByPartition(layout, v, partitions.length)
+        .forEach((pid, dims) -> partitions[pid].put(term, time, dims, v, row, table, autoFlush));
+    return PartitionRouting.putPartition(layout.pk(index0, v), partitions.length);
   }
 
   /**
-   * Deletes every row of {@code key} in index {@code index} (the tablet's {@code Delete} without a ts range). Index
-   * 0 deletes go to the key's partition, other indexes to every partition (their key does not locate the row).
+   * {@code DELETE FROM t WHERE <key columns of index> = key} as a cluster runs it (see the class description): the
+   * key's partition deletes it in that index, after the other indexes' entries of its rows were deleted in their
+   * partitions when the table has more than one index.
+   *
+   * @throws IllegalStateException on a table with several indexes built with {@code trackRows(false)} (the fixture
+   *     finds the rows to fan out to in its model, as the tablet reads its own index)
    */
   public void delete(int index, String key) {
     DiskTableLayout.Index idx = layout.index(index);
-    if (index == 0) {
-      deleteIn(partitionOfKey(key), idx, key);
-    } else {
-      for (Partition p : partitions) {
-        deleteIn(p.pid, idx, key);
+    int pid = PartitionRouting.putPartition(key, partitions.length);
+    List<DiskTableLayout.Index> others = layout.indexes().stream()
+        .filter(i -> !i.deleted() && i.id() != idx.id()).toList();
+    if (!others.isEmpty()) {
+      TabletPartition p = partition(pid);
+      if (p.model == null && disk) {
+        throw new IllegalStateException("a delete on table " + table.getName() + ", which has " + layout.indexes()
+            + " indexes, deletes each row's entries in the other indexes too; the fixture finds them in its model, "
+            + "so build it with trackRows(true)");
       }
-    }
-  }
-
-  private void deleteIn(int pid, DiskTableLayout.Index idx, String key) {
-    Partition p = partition(pid);
-    Tablet.LogEntry entry = Tablet.LogEntry.newBuilder().setTerm(term).setLogIndex(p.lastLogIndex + 1)
-        .setMethodType(Tablet.MethodType.kDelete)
-        .addDimensions(Tablet.Dimension.newBuilder().setIdx(idx.id()).setKey(key)).build();
-    try {
-      p.binlog.append(entry);
-      if (autoFlush) {
-        p.binlog.flush();
-      }
-      if (p.live != null) {
-        p.live.delete(idx.id(), key);
-      }
-    } catch (IOException ex) {
-      throw new UncheckedIOException("delete in " + p.dir + " failed", ex);
-    }
-    p.lastLogIndex++;
-    if (trackRows && idx.id() == 0) {
-      // a tablet delete without ts range keeps rows with ts 0
-      TreeMap<Long, Object[]> rows = p.liveModel.get(key);
-      if (rows != null) {
-        rows.keySet().removeIf(ts -> ts != 0);
-        if (rows.isEmpty()) {
-          p.liveModel.remove(key);
+      for (Map.Entry<Long, Object[]> row : p.model == null ? List.<Map.Entry<Long, Object[]>>of()
+          : p.model.rows(index, key)) {
+        for (DiskTableLayout.Index other : others) {
+          String otherKey = layout.pk(other, row.getValue());
+          long ts = other.tsColumn() == null ? row.getKey() : layout.ts(other, row.getValue(), row.getKey());
+          partition(PartitionRouting.fanOutPartition(otherKey, partitions.length))
+              .delete(term, other.id(), otherKey, true, ts, ts > 1 ? ts - 1 : 0, autoFlush);
         }
       }
     }
+    partition(pid).delete(term, idx.id(), key, false, 0, 0, autoFlush);
   }
 
   /** Flushes every partition's binlog to the OS (readers see everything written). */
   public void flush() {
-    for (Partition p : partitions) {
+    for (TabletPartition p : partitions) {
       try {
         p.binlog.flush();
       } catch (IOException e) {
@@ -359,6 +270,8 @@ public final class TabletFixture implements AutoCloseable {
       }
     }
   }
+
+  // ---------------------------------------------------------------- tablet operations
 
   /** {@link #snapshot(int, long)} without overlap: the checkpoint holds exactly the entries up to MANIFEST.offset. */
   public Manifest snapshot(int pid) {
@@ -370,63 +283,23 @@ public final class TabletFixture implements AutoCloseable {
    * written so far, but {@code MANIFEST.offset} is the last log index minus {@code overlap}, as if the last
    * {@code overlap} entries (puts and deletes) had reached RocksDB between the tablet's reading of its offset and
    * its {@code CreateCheckPoint} (OpenMLDB's {@code DiskTableSnapshot::MakeSnapshot}). Those entries stay in the
-   * binlog after the offset. The model ({@link #expectedRows}) counts a put of the overlap as a snapshot row when
-   * the checkpoint still holds it (no later delete or overwrite of its key and ts before the checkpoint) and the
-   * snapshot read yields it (TTL, mode 1), else as a binlog row.
+   * binlog after the offset. The model ({@link #expectedRows}) counts an index-0 put of the overlap as a snapshot
+   * row when the checkpoint still holds it (no later delete or overwrite of its key and ts before the checkpoint)
+   * and the snapshot read yields it (TTL, mode 1), else as a binlog row.
    *
    * @param overlap entries past MANIFEST.offset that the checkpoint holds, from 0 to the last log index
    */
   public Manifest snapshot(int pid, long overlap) {
-    Partition p = partition(pid);
+    TabletPartition p = partition(pid);
     if (overlap < 0 || overlap > p.lastLogIndex) {
       throw new IllegalArgumentException("partition " + pid + " has " + p.lastLogIndex + " binlog entries; an "
           + "overlap of " + overlap + " entries past MANIFEST.offset cannot be");
     }
-    return takeSnapshot(p, overlap);
-  }
-
-  /**
-   * Takes a snapshot of partition {@code pid} as a tablet does: offset = the last log index written, a RocksDB
-   * checkpoint into {@code snapshot/<name>.tmp} renamed to {@code snapshot/<name>}, the MANIFEST written atomically,
-   * then the previous checkpoint deleted. {@code name} is the UTC minute {@code YYYYMMDDHHMM} of the clock, moved on
-   * by a minute while it is taken (two snapshots in one minute collide in OpenMLDB; here they get distinct names).
-   * {@code count} is the index-0 row count of the model (the number of puts with {@code trackRows(false)}).
-   */
-  private Manifest takeSnapshot(Partition p, long overlap) {
-    int pid = p.pid;
     if (!disk) {
       throw new IllegalStateException("table " + table.getName() + " is a memory table; the fixture writes no "
           + "memory-table snapshots");
     }
-    try {
-      p.binlog.flush();
-      long offset = p.lastLogIndex - overlap;
-      Path dir = snapshotDir(pid);
-      long minute = clock.getAsLong() / 60_000L;
-      String name = SNAPSHOT_NAME.format(Instant.ofEpochMilli(minute * 60_000L));
-      while (Files.exists(dir.resolve(name)) || (p.manifest != null && name.compareTo(p.manifest.name()) <= 0)) {
-        minute++;
-        name = SNAPSHOT_NAME.format(Instant.ofEpochMilli(minute * 60_000L));
-      }
-      Path tmp = dir.resolve(name + ".tmp");
-      p.live.checkpoint(tmp);
-      Files.move(tmp, dir.resolve(name));
-      long count = trackRows ? p.liveModel.values().stream().mapToLong(Map::size).sum() : p.putCount;
-      Manifest m = new Manifest(offset, name, count, term);
-      m.write(dir.resolve(Manifest.FILE_NAME));
-      Manifest old = p.manifest;
-      p.manifest = m;
-      if (old != null) {
-        deleteTree(dir.resolve(old.name()));
-      }
-      if (trackRows) {
-        p.snapshotModel = copy(p.liveModel);
-      }
-      p.checkpointIndex = p.lastLogIndex;
-      return m;
-    } catch (IOException e) {
-      throw new UncheckedIOException("snapshot of " + p.dir + " failed", e);
-    }
+    return p.snapshot(overlap, term, clock.getAsLong());
   }
 
   /** Ends the current binlog file of {@code pid} (EOF record) and starts the next one. */
@@ -443,15 +316,7 @@ public final class TabletFixture implements AutoCloseable {
    * binlog-delete task does (never the newest file). Returns how many were deleted.
    */
   public int purgeBinlogsBefore(int pid) {
-    Partition p = partition(pid);
-    if (p.manifest == null) {
-      return 0;
-    }
-    try {
-      return BinlogFiles.purgeBefore(binlogDir(pid), p.manifest.offset() + 1).size();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return partition(pid).purgeBinlogsBefore();
   }
 
   /**
@@ -466,8 +331,8 @@ public final class TabletFixture implements AutoCloseable {
         .addAddedColumnDesc(Common.ColumnDesc.newBuilder().setName(name).setDataType(type))
         .addSchemaVersions(Common.VersionPair.newBuilder().setId(version).setFieldCount(fields)).build();
     schema = TableSchema.of(table);
-    for (Partition p : partitions) {
-      writeTableMeta(p);
+    for (TabletPartition p : partitions) {
+      p.writeTableMeta(table, term);
     }
     publish();
     return table;
@@ -476,50 +341,22 @@ public final class TabletFixture implements AutoCloseable {
   // ---------------------------------------------------------------- ZooKeeper
 
   /**
-   * Registers the table in ZooKeeper under {@code zkRoot} as the nameserver does: binary {@code TableInfo} at
-   * {@code /table/db_table_data/<tid>}, and an ephemeral {@code /nodes/<endpoint>} (data {@code startup_<endpoint>})
-   * for every tablet endpoint. Later metadata changes ({@link #alterAddColumn}, {@link #moveLeader}) are published.
+   * Registers the table in ZooKeeper under {@code zkRoot} as the nameserver does ({@link TableRegistration}). Later
+   * metadata changes ({@link #alterAddColumn}, {@link #moveLeader}) are published.
    */
   public void register(CuratorFramework client, String zkRoot) {
-    this.zk = client;
-    this.zkLayout = new ZkLayout(zkRoot);
-    List<String> endpoints = new ArrayList<>();
-    for (NS.TablePartition tp : table.getTablePartitionList()) {
-      for (NS.PartitionMeta m : tp.getPartitionMetaList()) {
-        if (!endpoints.contains(m.getEndpoint())) {
-          endpoints.add(m.getEndpoint());
-        }
-      }
-    }
-    for (String ep : endpoints) {
-      registerTablet(ep);
-    }
-    publish();
+    this.zk = new TableRegistration(client, zkRoot);
+    zk.register(table);
   }
 
   /** Adds an ephemeral tablet registration {@code /nodes/<endpoint>} (no-op if present). */
   public void registerTablet(String endpoint) {
-    requireZk();
-    try {
-      zk.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
-          .forPath(zkLayout.node(endpoint), ("startup_" + endpoint).getBytes(StandardCharsets.UTF_8));
-    } catch (KeeperException.NodeExistsException e) {
-      // already registered
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot register tablet " + endpoint + " in ZooKeeper: " + e, e);
-    }
+    requireZk().registerTablet(endpoint);
   }
 
   /** Removes the tablet registration {@code /nodes/<endpoint>} (the tablet died). */
   public void unregisterTablet(String endpoint) {
-    requireZk();
-    try {
-      zk.delete().forPath(zkLayout.node(endpoint));
-    } catch (KeeperException.NoNodeException e) {
-      // not registered
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot unregister tablet " + endpoint + ": " + e, e);
-    }
+    requireZk().unregisterTablet(endpoint);
   }
 
   /**
@@ -544,45 +381,29 @@ public final class TabletFixture implements AutoCloseable {
     table = b.build();
     term++;
     if (zk != null) {
-      registerTablet(endpoint);
+      zk.registerTablet(endpoint);
     }
-    writeTableMeta(partition(pid));
+    partition(pid).writeTableMeta(table, term);
     publish();
     return table;
   }
 
-  private void publish() {
-    if (zk == null) {
-      return;
-    }
-    String path = zkLayout.tableInfo(table.getTid());
-    try {
-      if (zk.checkExists().forPath(path) == null) {
-        zk.create().creatingParentsIfNeeded().forPath(path, table.toByteArray());
-      } else {
-        zk.setData().forPath(path, table.toByteArray());
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot write " + path + " to ZooKeeper: " + e, e);
-    }
-  }
-
   /** Removes the table from ZooKeeper (DROP TABLE as the nameserver records it). */
   public void unregister() {
-    requireZk();
-    try {
-      zk.delete().forPath(zkLayout.tableInfo(table.getTid()));
-    } catch (KeeperException.NoNodeException e) {
-      // already gone
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot delete table " + table.getTid() + " from ZooKeeper: " + e, e);
+    requireZk().unregister(table.getTid());
+  }
+
+  private void publish() {
+    if (zk != null) {
+      zk.publish(table);
     }
   }
 
-  private void requireZk() {
+  private TableRegistration requireZk() {
     if (zk == null) {
       throw new IllegalStateException("call register(client, zkRoot) first");
     }
+    return zk;
   }
 
   // ---------------------------------------------------------------- truth
@@ -590,43 +411,18 @@ public final class TabletFixture implements AutoCloseable {
   /**
    * The rows a sync of partition {@code pid} must produce, decoded (values of the row's schema version, in the
    * row codec's Java types), in no particular order: the index-0 rows of the latest snapshot (TTL of index 0 at
-   * {@code nowMillis}; mode 1 keeps rows whose index-0 ts >= {@code startTs}), then the binlog puts after the
-   * snapshot offset (mode 1 keeps those whose {@code LogEntry.ts} >= {@code startTs}) except the puts of the
-   * snapshot's overlap that are among those snapshot rows (see {@link #snapshot(int, long)}). Without a snapshot:
-   * every binlog put. Deletes in the binlog are not propagated.
+   * {@code nowMillis}; mode 1 keeps rows whose index-0 ts >= {@code startTs}), then the binlog puts that carry index
+   * 0's dimension after the snapshot offset (mode 1 keeps those whose {@code LogEntry.ts} >= {@code startTs})
+   * except the puts of the snapshot's overlap that are among those snapshot rows (see {@link #snapshot(int, long)}).
+   * Without a snapshot: every index-0 binlog put. Puts a partition got for another index, and deletes, are not
+   * rows of it.
    */
   public List<List<Object>> expectedRows(int pid, int mode, long startTs, long nowMillis) {
-    if (!trackRows) {
+    TabletPartition p = partition(pid);
+    if (p.model == null) {
       throw new IllegalStateException("this fixture was built with trackRows(false); it keeps no model of its rows");
     }
-    Partition p = partition(pid);
-    List<List<Object>> out = new ArrayList<>();
-    long offset = 0;
-    Set<Object[]> sentBySnapshot = Collections.newSetFromMap(new IdentityHashMap<>());
-    if (p.manifest != null && p.snapshotModel != null) {
-      offset = p.manifest.offset();
-      for (TreeMap<Long, Object[]> byTs : p.snapshotModel.values()) {
-        long rank = 0;
-        for (Map.Entry<Long, Object[]> e : byTs.entrySet()) {
-          rank++;
-          if (expired(e.getKey(), rank, nowMillis)) {
-            break;
-          }
-          if (mode == 1 && Long.compareUnsigned(e.getKey(), startTs) < 0) {
-            continue;
-          }
-          out.add(Arrays.asList(e.getValue()));
-          sentBySnapshot.add(e.getValue());
-        }
-      }
-    }
-    for (LoggedPut put : p.binlogPuts) {
-      boolean sent = put.logIndex() <= p.checkpointIndex && sentBySnapshot.contains(put.values());
-      if (put.logIndex() > offset && !sent && (mode != 1 || Long.compareUnsigned(put.ts(), startTs) >= 0)) {
-        out.add(Arrays.asList(put.values()));
-      }
-    }
-    return out;
+    return p.model.expectedRows(p.manifest, table.getColumnKey(0).getTtl(), mode, startTs, nowMillis);
   }
 
   /** {@link #expectedRows(int, int, long, long)} at the clock's time. */
@@ -634,22 +430,7 @@ public final class TabletFixture implements AutoCloseable {
     return expectedRows(pid, mode, startTs, clock.getAsLong());
   }
 
-  private boolean expired(long ts, long rank, long now) {
-    if (!index0.ttl().equals(io.offsync.protocol.snapshot.Ttl.NONE)) {
-      Common.TTLSt t = table.getColumnKey(0).getTtl();
-      boolean hasAbs = t.getAbsTtl() > 0;
-      boolean hasLat = t.getLatTtl() > 0;
-      boolean absGone = hasAbs && Long.compareUnsigned(ts, now - t.getAbsTtl() * 60_000L) <= 0;
-      boolean latGone = hasLat && rank > t.getLatTtl();
-      return switch (t.getTtlType()) {
-        case kLatestTime -> latGone;
-        case kAbsAndLat -> hasAbs && hasLat && absGone && latGone;
-        case kAbsOrLat -> absGone || latGone;
-        default -> absGone;
-      };
-    }
-    return false;
-  }
+  // ---------------------------------------------------------------- values
 
   /** Decoded values of rows in the latest schema for comparison: the input types the codec returns. */
   public Object[] normalize(Object... values) {
@@ -682,9 +463,8 @@ public final class TabletFixture implements AutoCloseable {
     return out;
   }
 
-  // ---------------------------------------------------------------- internals
 
-  private Partition partition(int pid) {
+  private TabletPartition partition(int pid) {
     if (pid < 0 || pid >= partitions.length) {
       throw new IllegalArgumentException("table " + table.getName() + " has partitions 0.." + (partitions.length - 1)
           + ", not " + pid);
@@ -692,262 +472,21 @@ public final class TabletFixture implements AutoCloseable {
     return partitions[pid];
   }
 
-  private void writeTableMeta(Partition p) {
-    Tablet.TableMeta.Builder m = Tablet.TableMeta.newBuilder().setTid(table.getTid()).setName(table.getName())
-        .setPid(p.pid).setTerm(term).setCompressType(table.getCompressType()).setFormatVersion(1)
-        .setDb(table.getDb()).setStorageMode(table.getStorageMode()).setMode(Tablet.TableMode.kTableLeader)
-        .addAllColumnDesc(table.getColumnDescList()).addAllColumnKey(table.getColumnKeyList())
-        .addAllAddedColumnDesc(table.getAddedColumnDescList()).addAllSchemaVersions(table.getSchemaVersionsList());
-    NS.TablePartition tp = table.getTablePartition(p.pid);
-    Common.TablePartition.Builder ctp = Common.TablePartition.newBuilder().setPid(p.pid);
-    for (NS.PartitionMeta pm : tp.getPartitionMetaList()) {
-      ctp.addPartitionMeta(Common.PartitionMeta.newBuilder().setEndpoint(pm.getEndpoint())
-          .setIsLeader(pm.getIsLeader()).setIsAlive(pm.getIsAlive()));
-    }
-    m.addTablePartition(ctp);
-    try {
-      Files.writeString(p.dir.resolve("table_meta.txt"), TextFormat.printer().printToString(m.build()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Map<String, TreeMap<Long, Object[]>> copy(Map<String, TreeMap<Long, Object[]>> m) {
-    Map<String, TreeMap<Long, Object[]>> c = new HashMap<>();
-    m.forEach((k, v) -> c.put(k, new TreeMap<>(v)));
-    return c;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    }
-  }
-
-  /** MurmurHash64A (Austin Appleby), 64-bit, little-endian blocks. */
-  static long murmurHash64A(byte[] data, long seed) {
-    final long m = 0xc6a4a7935bd1e995L;
-    final int r = 47;
-    int len = data.length;
-    long h = seed ^ (len * m);
-    int blocks = len / 8;
-    for (int i = 0; i < blocks; i++) {
-      int o = i * 8;
-      long k = (data[o] & 0xffL) | (data[o + 1] & 0xffL) << 8 | (data[o + 2] & 0xffL) << 16
-          | (data[o + 3] & 0xffL) << 24 | (data[o + 4] & 0xffL) << 32 | (data[o + 5] & 0xffL) << 40
-          | (data[o + 6] & 0xffL) << 48 | (data[o + 7] & 0xffL) << 56;
-      k *= m;
-      k ^= k >>> r;
-      k *= m;
-      h ^= k;
-      h *= m;
-    }
-    int tail = blocks * 8;
-    switch (len & 7) {
-      case 7: h ^= (data[tail + 6] & 0xffL) << 48; // fall through
-      case 6: h ^= (data[tail + 5] & 0xffL) << 40; // fall through
-      case 5: h ^= (data[tail + 4] & 0xffL) << 32; // fall through
-      case 4: h ^= (data[tail + 3] & 0xffL) << 24; // fall through
-      case 3: h ^= (data[tail + 2] & 0xffL) << 16; // fall through
-      case 2: h ^= (data[tail + 1] & 0xffL) << 8; // fall through
-      case 1:
-        h ^= data[tail] & 0xffL;
-        h *= m;
-        break;
-      default:
-        break;
-    }
-    h ^= h >>> r;
-    h *= m;
-    h ^= h >>> r;
-    return h;
-  }
-
   @Override
   public void close() {
     IOException first = null;
-    for (Partition p : partitions) {
+    for (TabletPartition p : partitions) {
       if (p == null) {
         continue;
       }
       try {
-        if (p.binlog != null) {
-          p.binlog.close();
-        }
+        p.close();
       } catch (IOException e) {
         first = first == null ? e : first;
-      }
-      if (p.live != null) {
-        p.live.close();
       }
     }
     if (first != null) {
       throw new UncheckedIOException(first);
-    }
-  }
-
-  // ---------------------------------------------------------------- builder
-
-  /** Describes the table and the tablet; {@link #build()} creates the directories (and nothing in ZooKeeper). */
-  public static final class Builder {
-    private final Path root;
-    private String db = "demo_db";
-    private String name = "demo_table";
-    private int tid = 1;
-    private int partitionCount = 1;
-    private Common.StorageMode storageMode = Common.StorageMode.kSSD;
-    private Type.CompressType compressType = Type.CompressType.kNoCompress;
-    private final List<Common.ColumnDesc> columns = new ArrayList<>();
-    private final List<Common.ColumnKey> keys = new ArrayList<>();
-    private final List<Common.ColumnDesc> added = new ArrayList<>();
-    private final List<Common.VersionPair> versions = new ArrayList<>();
-    private List<String> endpoints = List.of(DEFAULT_ENDPOINT);
-    private long term = 1;
-    private boolean trackRows = true;
-    private boolean autoFlush = true;
-    private long bulkBytes;
-    private LongSupplier clock = System::currentTimeMillis;
-
-    private Builder(Path root) {
-      this.root = Objects.requireNonNull(root, "root");
-    }
-
-    public Builder db(String db) {
-      this.db = db;
-      return this;
-    }
-
-    public Builder table(String table) {
-      this.name = table;
-      return this;
-    }
-
-    public Builder tid(int tid) {
-      this.tid = tid;
-      return this;
-    }
-
-    public Builder partitions(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("a table has at least one partition");
-      }
-      this.partitionCount = n;
-      return this;
-    }
-
-    /** {@code kSSD} (default), {@code kHDD}, or {@code kMemory} (ZooKeeper metadata and binlogs only). */
-    public Builder storageMode(Common.StorageMode mode) {
-      this.storageMode = mode;
-      return this;
-    }
-
-    public Builder compressType(Type.CompressType type) {
-      this.compressType = type;
-      return this;
-    }
-
-    /** Adds a column (in order). */
-    public Builder column(String name, Type.DataType type) {
-      columns.add(Common.ColumnDesc.newBuilder().setName(name).setDataType(type).build());
-      return this;
-    }
-
-    /** Adds an index without TTL; {@code tsColumn} null = the put time. The first index is index 0. */
-    public Builder index(String name, String tsColumn, String... keyColumns) {
-      return index(name, tsColumn, null, keyColumns);
-    }
-
-    /** Adds an index with a TTL (null = none). */
-    public Builder index(String name, String tsColumn, Common.TTLSt ttl, String... keyColumns) {
-      Common.ColumnKey.Builder k = Common.ColumnKey.newBuilder().setIndexName(name)
-          .addAllColName(List.of(keyColumns));
-      if (tsColumn != null) {
-        k.setTsName(tsColumn);
-      }
-      if (ttl != null) {
-        k.setTtl(ttl);
-      }
-      keys.add(k.build());
-      return this;
-    }
-
-    /** Tablet endpoints; partition {@code pid}'s leader is {@code endpoints[pid % n]}, the others are followers. */
-    public Builder endpoints(String... endpoints) {
-      if (endpoints.length == 0) {
-        throw new IllegalArgumentException("at least one tablet endpoint");
-      }
-      this.endpoints = List.of(endpoints);
-      return this;
-    }
-
-    public Builder term(long term) {
-      this.term = term;
-      return this;
-    }
-
-    /** Whether to keep the in-memory model behind {@link #expectedRows} (default true; off for big tables). */
-    public Builder trackRows(boolean track) {
-      this.trackRows = track;
-      return this;
-    }
-
-    /** Whether each write flushes its binlog file (default true; off for bulk generation, call flush()). */
-    public Builder autoFlush(boolean autoFlush) {
-      this.autoFlush = autoFlush;
-      return this;
-    }
-
-    /**
-     * Bulk writes into the live DBs ({@link DiskTableWriter#openBulk}) with up to about {@code bufferBytes} of heap
-     * per partition, 0 = off (default): puts are sorted and ingested as SST files at each {@link #snapshot},
-     * delete and close instead of one RocksDB write each; same keys and values, orders of magnitude faster.
-     */
-    public Builder bulkLoad(long bufferBytes) {
-      if (bufferBytes < 0) {
-        throw new IllegalArgumentException("bulk buffer must be >= 0, got " + bufferBytes);
-      }
-      this.bulkBytes = bufferBytes;
-      return this;
-    }
-
-    /** The clock for put times and snapshot names (default the system clock). */
-    public Builder clock(LongSupplier clock) {
-      this.clock = clock;
-      return this;
-    }
-
-    public TabletFixture build() {
-      if (columns.isEmpty()) {
-        throw new IllegalArgumentException("a table needs at least one column");
-      }
-      if (keys.isEmpty()) {
-        throw new IllegalArgumentException("a table needs at least one index (index 0 is what a sync reads)");
-      }
-      NS.TableInfo.Builder t = NS.TableInfo.newBuilder().setName(name).setDb(db).setTid(tid)
-          .setPartitionNum(partitionCount).setReplicaNum(endpoints.size()).setCompressType(compressType)
-          .setStorageMode(storageMode).setFormatVersion(1).addAllColumnDesc(columns).addAllColumnKey(keys)
-          .addAllAddedColumnDesc(added).addAllSchemaVersions(versions);
-      for (int pid = 0; pid < partitionCount; pid++) {
-        NS.TablePartition.Builder tp = NS.TablePartition.newBuilder().setPid(pid);
-        String leader = endpoints.get(pid % endpoints.size());
-        tp.addPartitionMeta(NS.PartitionMeta.newBuilder().setEndpoint(leader).setIsLeader(true).setIsAlive(true));
-        for (String ep : endpoints) {
-          if (!ep.equals(leader)) {
-            tp.addPartitionMeta(NS.PartitionMeta.newBuilder().setEndpoint(ep).setIsLeader(false).setIsAlive(true));
-          }
-        }
-        t.addTablePartition(tp);
-      }
-      try {
-        return new TabletFixture(this, t.build());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the tablet layout under " + root, e);
-      }
     }
   }
 }

@@ -69,7 +69,7 @@ class DemoTabletTest {
       long snapshotRows = 0;
       long total = 0;
       for (int pid = 0; pid < 2; pid++) {
-        snapshotRows += Manifest.read(root.resolve("3_" + pid).resolve("snapshot").resolve("MANIFEST")).offset();
+        snapshotRows += Manifest.read(root.resolve("3_" + pid).resolve("snapshot").resolve("MANIFEST")).count();
         total += countRows(root, t, pid);
       }
       assertEquals(2500, snapshotRows);

@@ -38,7 +38,7 @@ class PartitionReaderTest {
 
   @TempDir Path root;
 
-  static TabletFixture.Builder schema(Path root) {
+  static TabletFixtureBuilder schema(Path root) {
     return TabletFixture.builder(root).db("db1").table("events").tid(7)
         .column("user", Type.DataType.kString)
         .column("item", Type.DataType.kInt)
@@ -316,7 +316,7 @@ class PartitionReaderTest {
     Common.TTLSt abs60 = Common.TTLSt.newBuilder().setTtlType(Type.TTLType.kAbsoluteTime).setAbsTtl(60).build();
     int tid = 20;
     for (Common.TTLSt ttl : new Common.TTLSt[] {latest2, abs60}) {
-      TabletFixture.Builder b = TabletFixture.builder(root.resolve("ttl" + tid)).db("db1").table("ttl").tid(tid++)
+      TabletFixtureBuilder b = TabletFixture.builder(root.resolve("ttl" + tid)).db("db1").table("ttl").tid(tid++)
           .column("user", Type.DataType.kString).column("v", Type.DataType.kInt)
           .column("ts", Type.DataType.kTimestamp)
           .index("by_user", "ts", ttl, "user").index("by_v", "ts", "v").clock(() -> NOW);

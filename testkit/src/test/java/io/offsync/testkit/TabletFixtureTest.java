@@ -48,7 +48,7 @@ class TabletFixtureTest {
     zk.close();
   }
 
-  static TabletFixture.Builder table(Path root, int tid) {
+  static TabletFixtureBuilder table(Path root, int tid) {
     return TabletFixture.builder(root).db("db").table("t" + tid).tid(tid)
         .column("k", Type.DataType.kString).column("v", Type.DataType.kBigInt).column("ts", Type.DataType.kTimestamp)
         .index("idx0", "ts", "k").index("idx1", "ts", "v")
@@ -84,10 +84,12 @@ class TabletFixtureTest {
         Tablet.LogEntry first = ((BinlogRead.Entry) r.next()).entry();
         assertEquals(1, first.getLogIndex());
         assertEquals(1, first.getTerm());
-        assertEquals("a", first.getPk());
+        assertTrue(first.hasPk() && first.getPk().isEmpty(), "a tablet logs the request's pk, empty for a client");
         assertEquals(1_700_000_000_000L, first.getTs());
         assertEquals(Tablet.MethodType.kPut, first.getMethodType());
-        assertEquals(List.of("a", "1"), first.getDimensionsList().stream().map(Tablet.Dimension::getKey).toList());
+        assertEquals(f.dimensionsByPartition("a", 1, 1000L).get(pid).stream().map(d -> d.key()).toList(),
+            first.getDimensionsList().stream().map(Tablet.Dimension::getKey).toList());
+        assertEquals("a", first.getDimensions(0).getKey());
         byte[] row = Snappy.uncompress(first.getValue().toByteArray());
         assertEquals(Arrays.asList("a", 1L, 1000L),
             Arrays.asList(RowCodec.decode(TableSchema.of(f.tableInfo()), row, 0)));

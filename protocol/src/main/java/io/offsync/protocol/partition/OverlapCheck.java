@@ -23,16 +23,18 @@ import java.util.Arrays;
  * between are in the checkpoint <em>and</em> in the binlog after {@code MANIFEST.offset}. A put is one RocksDB write
  * batch over all its dimensions, so it is in the checkpoint in every column family or in none.
  *
- * <p>The test: the put's row is in the checkpoint when the column family of one of its dimensions (index 0's when the
- * put carries it, else its first dimension of a live index, so puts a client sent here for another index count too)
- * holds the key (dimension key, that index's ts: its ts column from the decoded row, or the put time) with a value
- * byte-equal to the put's value (or equal after snappy decompression, for kSnappy tables). Deletes and puts whose
- * index is unknown are never "in the checkpoint".
+ * <p>Only puts that carry index 0's dimension (or no dimension and a pk, which is index 0's) are compared: the
+ * reader skips every other put before it gets here, because on a table with several indexes a client also sends the
+ * row to the partitions its other index keys hash to, with only their dimensions, and those copies are not this
+ * partition's rows ({@link PartitionReader}). They neither match nor miss, so they never end the overlap.
  *
- * <p>A put the checkpoint holds was sent by the snapshot read only if that read yields it: it carries index 0's
- * dimension (the snapshot is read through index 0), it is not past index 0's TTL at its rank, and in mode 1 its
- * index-0 ts is not below {@code startTs}. Otherwise the binlog read sends it (its own mode-1 filter applies), so a
- * held row is sent once whichever read yields it.
+ * <p>The test: the put's row is in the checkpoint when index 0's column family holds the key (index 0's dimension
+ * key, index 0's ts: its ts column from the decoded row, or the put time) with a value byte-equal to the put's value
+ * (or equal after snappy decompression, for kSnappy tables). Deletes are never "in the checkpoint".
+ *
+ * <p>A put the checkpoint holds was sent by the snapshot read only if that read yields it: it is not past index 0's
+ * TTL at its rank, and in mode 1 its index-0 ts is not below {@code startTs}. Otherwise the binlog read sends it (its
+ * own mode-1 filter applies), so a held row is sent once whichever read yields it.
  *
  * <p>The one ambiguity: a disk table keeps one value per (key, ts), so a put of an identical row (same key, ts and
  * value) inside the overlap is an overwrite that leaves the checkpoint unchanged; it cannot be told from the put the
@@ -48,7 +50,7 @@ final class OverlapCheck implements AutoCloseable {
     NOT_HELD,
     /** In the checkpoint and yielded by the snapshot read: already sent. */
     SENT,
-    /** In the checkpoint, but the snapshot read did not yield it (other index, TTL, mode-1 filter). */
+    /** In the checkpoint, but the snapshot read did not yield it (TTL, mode-1 filter). */
     HELD_NOT_SENT
   }
 
@@ -79,7 +81,7 @@ final class OverlapCheck implements AutoCloseable {
     if (held == null) {
       return Verdict.NOT_HELD;
     }
-    if (held.index().id() != 0 || (mode == 1 && Long.compareUnsigned(held.ts(), startTs) < 0)
+    if ((mode == 1 && Long.compareUnsigned(held.ts(), startTs) < 0)
         || !checkpoint.visible(held.pk().getBytes(StandardCharsets.UTF_8), held.ts(), nowMillis)) {
       return Verdict.HELD_NOT_SENT;
     }
@@ -88,22 +90,19 @@ final class OverlapCheck implements AutoCloseable {
 
   private record Held(DiskTableLayout.Index index, String pk, long ts) {}
 
-  /** Where the checkpoint holds the put, or null. */
+  /** Where index 0 of the checkpoint holds the put (an index-0 put, see the class description), or null. */
   private Held held(Tablet.LogEntry entry, byte[] row) throws IOException {
-    DiskTableLayout.Index index = null;
+    DiskTableLayout.Index index = layout.index(0);
     String pk = null;
     for (Tablet.Dimension d : entry.getDimensionsList()) {
-      if (d.getIdx() < layout.indexes().size() && !layout.index(d.getIdx()).deleted()
-          && (index == null || d.getIdx() == 0)) {
-        index = layout.index(d.getIdx());
+      if (d.getIdx() == 0) {
         pk = d.getKey();
       }
     }
-    if (index == null && entry.getDimensionsCount() == 0 && entry.hasPk()) {
-      index = layout.index(0);
+    if (pk == null && entry.getDimensionsCount() == 0 && entry.hasPk()) {
       pk = entry.getPk();
     }
-    if (index == null) {
+    if (pk == null) {
       return null;
     }
     long ts;

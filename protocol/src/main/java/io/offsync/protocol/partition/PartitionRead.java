@@ -18,7 +18,8 @@ public sealed interface PartitionRead
   record Row(byte[] row, Position after) implements PartitionRead {}
 
   /**
-   * An entry consumed without a row: a binlog delete (deletes are not propagated), a mode-1 row older than
+   * An entry consumed without a row: a binlog delete (deletes are not propagated), a put without index 0's
+   * dimension (the row's copy for another index; its own partition sends it), a mode-1 row older than
    * {@code startTs}, or the snapshot → binlog hand-over of an empty or absent snapshot. Only the position moves.
    */
   record Skipped(Position after) implements PartitionRead {}

@@ -36,6 +36,17 @@ import java.util.Optional;
  * at the last binlog entry present when the snapshot phase finished (or at open, when opened in the binlog phase);
  * modes 1 and 2 tail the binlog forever ({@link PartitionRead.CaughtUp}).
  *
+ * <p>Index 0 decides which partition a row belongs to. On a table with several indexes OpenMLDB's client
+ * ({@code SQLInsertRow::GetDimensions}, {@code SQLClusterRouter::PutRow}) puts a row into every partition that one of
+ * its index keys hashes to ({@code hash64(key) % partitions}), each put carrying only the dimensions of that
+ * partition, and each partition logs its put; a DiskTable writes a put's dimensions into their indexes' column
+ * families only. So the row is in exactly one partition's index 0 (index 0 cannot be dropped), and the binlog
+ * phase yields only the puts that carry index 0's dimension (or, from old clients, no dimension but a pk): the
+ * others are {@link PartitionRead.Skipped}. The snapshot phase reads index 0, so both phases yield each row once
+ * across the partitions. The same rule drops the entries {@code CREATE INDEX} replays into other partitions'
+ * binlogs ({@code LoadIndexData}: existing rows with only the new index's dimension). The original DataCollector
+ * sends every put of the binlog and so sends such rows once per partition they were put into.
+ *
  * <p>Snapshot choice: a start position takes the snapshot present. With no {@code MANIFEST} (or one of count 0
  * whose checkpoint directory is absent) the read starts in the binlog at log index 1, like the original. A MANIFEST
  * whose checkpoint is present is read even when its count is 0: an empty snapshot hands over to
@@ -45,10 +56,11 @@ import java.util.Optional;
  * <p>The overlap: a live tablet reads its offset before it creates the checkpoint, so the checkpoint can hold puts
  * with a log index above {@code MANIFEST.offset}, which are in the binlog as well ({@link OverlapCheck}). After a
  * snapshot was read, the binlog from {@code MANIFEST.offset + 1} is compared against its checkpoint: a put the
- * checkpoint holds (same dimension key and ts, equal value) that the snapshot read yielded is skipped, it was sent as
- * a snapshot row; any other put is a row as usual (a held put the snapshot read did not yield, because it lacks
- * index 0's dimension, is past index 0's TTL or below the mode-1 {@code startTs}, included). The overlap
- * closes after {@code overlapWindow} puts in a row that the checkpoint does not hold; nothing after that is
+ * checkpoint holds (same index-0 key and ts, equal value) that the snapshot read yielded is skipped, it was sent as
+ * a snapshot row; any other index-0 put is a row as usual (a held put the snapshot read did not yield, because it is
+ * past index 0's TTL or below the mode-1 {@code startTs}, included). The overlap closes after
+ * {@code overlapWindow} index-0 puts in a row that the checkpoint does not hold (puts without index 0 are skipped
+ * before the comparison and count for nothing); nothing after that is
  * compared. A window rather than the first put not held, because a put inside the overlap can be missing from the
  * checkpoint although later ones are in it: a later delete or an overwrite of the same key and ts (also inside the
  * overlap) removed it, TTL garbage collection dropped it, or concurrent writers appended their entries to the binlog
@@ -57,7 +69,11 @@ import java.util.Optional;
  * {@link BinlogPosition}s naming the snapshot ({@link BinlogPosition#overlap()}); a read resumed there reopens that
  * checkpoint (gone: {@link SnapshotChangedException}) and continues exactly.
  *
- * <p>Deletes inside the overlap are, as everywhere, not propagated. One that the tablet applied before the checkpoint
+ * <p>Deletes are not propagated, whatever index they name. On a table with several indexes a delete by one index's
+ * key also removes the matching rows from the other indexes, in the partitions those keys hash to (the tablet's
+ * {@code DeleteAllIndex}: one delete per row and index, each logged by its partition with that index's dimension
+ * and the row's ts as a one-ts range); a snapshot taken afterwards lacks the row in index 0, so it is not sent from
+ * there either. Deletes inside the overlap, likewise not propagated: one that the tablet applied before the checkpoint
  * has removed its rows from it: a row it removed that was put at or before {@code MANIFEST.offset} is not sent (the
  * snapshot no longer has it, the binlog read starts after it), a row it removed that was put inside the overlap is
  * sent once from the binlog (not in the checkpoint, so not skipped). The one ambiguity: a disk table keeps one value
@@ -321,13 +337,30 @@ public final class PartitionReader implements AutoCloseable {
     }
     Tablet.LogEntry entry = e.entry();
     nextLogIndex = entry.getLogIndex() + 1;
-    PartitionRead read = entry.getMethodType() == Tablet.MethodType.kDelete ? skipped() : put(entry);
+    PartitionRead read = entry.getMethodType() == Tablet.MethodType.kDelete || !carriesIndex0(entry)
+        ? skipped() : put(entry);
     if (nextLogIndex > endLogIndex && overlap != null) {
       closeOverlap(); // mode 0 read its last entry: its end position is a plain one, nothing more is compared
       position = binlogPosition();
       read = read instanceof PartitionRead.Row r ? new PartitionRead.Row(r.row(), position) : skipped();
     }
     return read;
+  }
+
+  /**
+   * Whether a put is this partition's copy of the row: it carries index 0's dimension, or it is a put without
+   * dimensions (a pk-only put, which is index 0's). Every row has exactly one such put across the partitions.
+   */
+  static boolean carriesIndex0(Tablet.LogEntry entry) {
+    if (entry.getDimensionsCount() == 0) {
+      return true;
+    }
+    for (Tablet.Dimension d : entry.getDimensionsList()) {
+      if (d.getIdx() == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private PartitionRead put(Tablet.LogEntry entry) throws IOException {

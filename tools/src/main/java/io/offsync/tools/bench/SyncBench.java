@@ -147,7 +147,9 @@ public final class SyncBench implements Callable<Integer> {
             warmFloors.add(measured(floors, table, local, run, name, s));
             BenchTable.deleteRecursively(run.resolve(name));
           }
-          summary(cold, warm, warmFloors, table);
+          if (!warm.isEmpty()) {
+            summary(cold, warm, warmFloors, table);
+          }
         }
         latency(nodes, tablet, local, new org.apache.hadoop.fs.Path(run.resolve("out-latency").toUri()));
       }
