@@ -1,20 +1,25 @@
 package io.offsync.iceberg;
 
+import io.micrometer.core.instrument.Timer;
+import io.offsync.sink.FinalNameTakenException;
+import io.offsync.sink.RolledFile;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import io.offsync.sink.FinalNameTakenException;
-import io.offsync.sink.RolledFile;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -22,12 +27,16 @@ import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.Metrics;
 import org.apache.iceberg.MetricsConfig;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
+import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.io.InputFile;
 import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * the same sequence is refused, never confirmed over.
  *
  * <p>Data files are named {@code part-<tid>-<pid>-<incarnation>-<seq %010d>-<attempt>.parquet} under the table's
- * data location, so {@link #deleteStray} can remove the files of work that was never committed. Not thread-safe:
+ * data location; in a partitioned table a roll has one file per partition value,
+ * {@code <data>/<field>=<value>/part-…-<attempt>-<k>.parquet}, all appended in the roll's one commit. So
+ * {@link #deleteStray} can remove the files of work that was never committed. Not thread-safe:
  * one committer per subtask.
  */
 public final class IcebergCommitter {
@@ -58,9 +69,19 @@ public final class IcebergCommitter {
   }
 
   private static final Pattern NAME =
-      Pattern.compile("part-(\\d+)-(\\d+)-(\\d+)-(\\d{10,})-([0-9a-z]+)\\.parquet");
+      Pattern.compile("part-(\\d+)-(\\d+)-(\\d+)-(\\d{10,})-([0-9a-z]+)(?:-\\d+)?\\.parquet");
 
   private static final Logger log = LoggerFactory.getLogger(IcebergCommitter.class);
+
+  /**
+   * Name of the timer of every {@link #commit} call (reading the subtask's mark, the append transaction, retries
+   * after conflicts) in Micrometer's global registry; {@code bin/bench} reports it as the commit cost per roll.
+   */
+  public static final String COMMIT_TIMER = "offsync.iceberg.commit";
+
+  private static final Timer COMMITS = Timer.builder(COMMIT_TIMER)
+      .description("Iceberg commits of rolled data files (one per roll), retries included")
+      .register(io.micrometer.core.instrument.Metrics.globalRegistry);
 
   private final Table table;
   private final int attempts;
@@ -174,6 +195,23 @@ public final class IcebergCommitter {
    *     conflicts outlast every retry
    */
   public Outcome commit(CommitMark mark, RolledFile rolled) throws IOException {
+    return commit(mark, rolled, null);
+  }
+
+  /**
+   * {@link #commit(CommitMark, RolledFile)} of the data files the roll's writer describes ({@code written}); null =
+   * find them (after a restart): the mark's file, or in a partitioned table its files in the partition directories.
+   */
+  public Outcome commit(CommitMark mark, RolledFile rolled, List<DataFile> written) throws IOException {
+    long start = System.nanoTime();
+    try {
+      return commitOnce(mark, rolled, written);
+    } finally {
+      COMMITS.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private Outcome commitOnce(CommitMark mark, RolledFile rolled, List<DataFile> written) throws IOException {
     CommitFailedException conflict = null;
     for (int attempt = 0; attempt < attempts; attempt++) {
       Optional<CommitMark> last = lastCommitted(mark.subtask());
@@ -186,10 +224,11 @@ public final class IcebergCommitter {
         }
         return Outcome.ALREADY_COMMITTED;
       }
-      DataFile file = dataFile(mark);
+      List<DataFile> files = written != null ? written : dataFiles(mark);
       try {
         Transaction tx = table.newTransaction();
-        AppendFiles append = tx.newAppend().appendFile(file);
+        AppendFiles append = tx.newAppend();
+        files.forEach(append::appendFile);
         mark.summary().forEach(append::set);
         append.commit();
         tx.updateProperties().set(CommitMark.propertyKey(mark.subtask()), mark.propertyValue()).commit();
@@ -244,28 +283,74 @@ public final class IcebergCommitter {
     }
   }
 
-  /** The Iceberg description of a written data file: metrics from its footer, partition from its directory. */
-  DataFile dataFile(CommitMark mark) throws IOException {
-    InputFile in = table.io().newInputFile(mark.file());
-    if (!in.exists()) {
+  /**
+   * The Iceberg description of the data files of a roll, read back (metrics from their footers, partition from
+   * their directories): the mark's file, or in a partitioned table the roll's files in the partition directories.
+   * Their rows must add up to the mark's.
+   */
+  List<DataFile> dataFiles(CommitMark mark) throws IOException {
+    List<String> paths = new ArrayList<>();
+    if (!table.spec().isPartitioned()) {
+      paths.add(mark.file());
+    } else {
+      Path roll = new Path(mark.file());
+      String stem = roll.getName().substring(0, roll.getName().length() - ".parquet".length());
+      Path pattern = new Path(roll.getParent(), "*/" + stem + "-*.parquet");
+      FileStatus[] found = pattern.getFileSystem(conf()).globStatus(pattern);
+      for (FileStatus f : found == null ? new FileStatus[0] : found) {
+        paths.add(f.getPath().toString());
+      }
+    }
+    List<DataFile> files = new ArrayList<>();
+    long rows = 0;
+    for (String path : paths) {
+      InputFile in = table.io().newInputFile(path);
+      if (!in.exists()) {
+        break;
+      }
+      Metrics metrics = ParquetUtil.fileMetrics(in, MetricsConfig.forTable(table));
+      rows += metrics.recordCount();
+      DataFiles.Builder b = DataFiles.builder(table.spec())
+          .withPath(path)
+          .withFormat(FileFormat.PARQUET)
+          .withFileSizeInBytes(in.getLength())
+          .withMetrics(metrics);
+      if (table.spec().isPartitioned()) {
+        b.withPartition(partitionOf(path));
+      }
+      files.add(b.build());
+    }
+    if (files.isEmpty() || files.size() < paths.size()) {
       throw new IOException("data file " + mark.file() + " of " + mark.subtask() + " file " + mark.seq()
           + " is lost: something outside offsync removed it before its Iceberg commit, so its rows must be synced"
           + " again");
     }
-    Metrics metrics = ParquetUtil.fileMetrics(in, MetricsConfig.forTable(table));
-    if (metrics.recordCount() != mark.rows()) {
-      throw new IOException("data file " + mark.file() + " holds " + metrics.recordCount() + " rows, the journal"
-          + " says " + mark.rows() + "; it is not the file that was journaled");
+    if (rows != mark.rows()) {
+      throw new IOException("data file " + mark.file() + " holds " + rows + " rows, the journal says " + mark.rows()
+          + "; it is not the file that was journaled");
     }
-    DataFiles.Builder b = DataFiles.builder(table.spec())
-        .withPath(mark.file())
-        .withFormat(FileFormat.PARQUET)
-        .withFileSizeInBytes(in.getLength())
-        .withMetrics(metrics);
-    if (table.spec().isPartitioned()) {
-      b.withPartitionPath(partitionPath(mark.file()));
+    return files;
+  }
+
+  private org.apache.hadoop.conf.Configuration conf() {
+    return table.io() instanceof org.apache.iceberg.hadoop.HadoopConfigurable h ? h.getConf()
+        : new org.apache.hadoop.conf.Configuration();
+  }
+
+  /** The partition of a data file from its directories ({@code <field>=<value>/…}; Iceberg writes null as "null"). */
+  private StructLike partitionOf(String file) throws IOException {
+    Types.StructType type = table.spec().partitionType();
+    String[] dirs = partitionPath(file).split("/");
+    if (dirs.length != type.fields().size()) {
+      throw new IOException("data file " + file + " is not in a partition directory of " + table.spec());
     }
-    return b.build();
+    GenericRecord partition = GenericRecord.create(type);
+    for (int i = 0; i < dirs.length; i++) {
+      String value = URLDecoder.decode(dirs[i].substring(dirs[i].indexOf('=') + 1), StandardCharsets.UTF_8);
+      partition.set(i, value.equals("null") ? null : Conversions.fromPartitionString(type.fields().get(i).type(),
+          value));
+    }
+    return partition;
   }
 
   private String partitionPath(String file) throws IOException {
@@ -289,7 +374,7 @@ public final class IcebergCommitter {
       throws IOException {
     Optional<CommitMark> last = lastCommitted(subtask);
     long committed = last.map(CommitMark::seq).orElse(-1L);
-    String committedName = last.map(m -> new Path(m.file()).getName()).orElse("");
+    String committedAttempt = last.map(m -> attemptOf(new Path(m.file()).getName())).orElse("");
     Path data = new Path(table.locationProvider().newDataLocation("x")).getParent();
     List<Path> deleted = new ArrayList<>();
     if (!fs.exists(data)) {
@@ -300,7 +385,7 @@ public final class IcebergCommitter {
       Path p = files.next().getPath();
       OptionalLong seq = seqOf(p.getName(), tid, pid, incarnation);
       boolean uncommitted = seq.isPresent() && (seq.getAsLong() > committed
-          || seq.getAsLong() == committed && !p.getName().equals(committedName));
+          || seq.getAsLong() == committed && !attemptOf(p.getName()).equals(committedAttempt));
       if (uncommitted && !keep.contains(p.toString()) && !keep.contains(p.toUri().getPath())) {
         if (fs.delete(p, false)) {
           deleted.add(p);

@@ -5,17 +5,20 @@ import io.offsync.protocol.codec.TableSchema;
 import io.offsync.sink.CommittedFile;
 import io.offsync.sink.PartLayout;
 import io.offsync.sink.PartWriter;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RolledFile;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.security.PrivilegedExceptionAction;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.UserGroupInformation;
-import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -39,6 +42,9 @@ public final class IcebergDestination {
   private final int tid;
   private final int pid;
   private final long incarnation;
+  private final PartitionBy partitionBy;
+  /** The writers of the current stream's rolls, by the roll's path: they describe the data files to commit. */
+  private final Map<String, IcebergPartWriter> writers = new ConcurrentHashMap<>();
   private Catalog catalog;
   private UserGroupInformation user;
   private IcebergCommitter committer;
@@ -46,9 +52,11 @@ public final class IcebergDestination {
   /**
    * @param warehouse the task's destination: the Hadoop catalog's warehouse (or the REST catalog's)
    * @param subtask the subtask id recorded with every commit
+   * @param partitionBy the time partitioning of a table this creates; null = unpartitioned (an existing table
+   *     keeps its own spec)
    */
   public IcebergDestination(IcebergSettings settings, Configuration conf, String warehouse, String db, String table,
-      String subtask, int tid, int pid, long incarnation) {
+      String subtask, int tid, int pid, long incarnation, PartitionBy partitionBy) {
     this.settings = settings;
     this.conf = conf;
     this.warehouse = warehouse;
@@ -57,6 +65,7 @@ public final class IcebergDestination {
     this.tid = tid;
     this.pid = pid;
     this.incarnation = incarnation;
+    this.partitionBy = partitionBy;
   }
 
   private Catalog catalog() throws IOException {
@@ -69,7 +78,8 @@ public final class IcebergDestination {
 
   /** Creates the table or adds the columns it lacks, so that rows of {@code schema} can be written. */
   public synchronized void openForWrite(TableSchema schema) throws IOException {
-    Table table = IcebergTables.open(catalog(), id, schema, s -> PartitionSpec.unpartitioned(), settings);
+    Table table = IcebergTables.open(catalog(), id, schema,
+        s -> IcebergTables.partitionSpec(s, partitionBy), settings);
     committer = new IcebergCommitter(table, settings.commitRetries(), settings.expireSnapshotsAfter(),
         settings.retainSnapshots());
   }
@@ -101,6 +111,7 @@ public final class IcebergDestination {
   public synchronized PartLayout layout() throws IOException {
     Table table = committer.table();
     FileSystem fs = fileSystem(table);
+    writers.clear(); // a new stream: rolls of an earlier one are committed from what the table's files say
     return new PartLayout() {
       @Override
       public Path tmpPath(long seq, String attempt) {
@@ -114,16 +125,20 @@ public final class IcebergDestination {
       }
 
       @Override
-      public PartWriter open(Path path, List<Column> columns) throws IOException {
-        return new IcebergPartWriter(table, fs, path, columns, null);
+      public PartWriter open(Path path, List<Column> columns) {
+        IcebergPartWriter w = new IcebergPartWriter(table, fs, path, columns, settings.maxOpenDataFiles());
+        writers.put(path.toString(), w);
+        return w;
       }
     };
   }
 
-  /** Step 3 of the protocol: the rolled data file becomes part of the table, once. */
+  /** Step 3 of the protocol: the rolled data files become part of the table, once. */
   public IcebergCommitter.Outcome commit(RolledFile file) throws IOException {
+    IcebergPartWriter w = writers.remove(file.finalPath().toString());
+    List<DataFile> written = w == null || w.rows() != file.rows() ? null : w.dataFiles();
     return committer().commit(new CommitMark(subtask, tid, pid, file.seq(), file.record().from(), file.next(),
-        file.rows(), file.bytes(), file.finalPath().toString()), file);
+        file.rows(), file.bytes(), file.finalPath().toString()), file, written);
   }
 
   /**

@@ -18,9 +18,16 @@ import java.util.Map;
  * @param expireSnapshotsAfter snapshots older than this are expired by the committing subtasks (their metadata
  *     and manifests deleted; data files stay, nothing is ever deleted from the table); zero = never
  * @param retainSnapshots the newest snapshots expiry always keeps, however old
+ * @param maxOpenDataFiles a subtask writing a partitioned table keeps at most this many data files open at once
+ *     (one per partition value of the current roll); beyond it the least recently written one is closed, and that
+ *     partition's next row starts another data file of the same roll
  */
 public record IcebergSettings(String catalogType, String uri, Map<String, String> catalogProperties,
-    int commitRetries, Map<String, String> tableProperties, Duration expireSnapshotsAfter, int retainSnapshots) {
+    int commitRetries, Map<String, String> tableProperties, Duration expireSnapshotsAfter, int retainSnapshots,
+    int maxOpenDataFiles) {
+
+  /** The default of {@code max-open-data-files}. */
+  public static final int MAX_OPEN_DATA_FILES = 32;
 
   public static final String HADOOP = "hadoop";
   public static final String REST = "rest";
@@ -33,7 +40,14 @@ public record IcebergSettings(String catalogType, String uri, Map<String, String
       "commit.retry.min-wait-ms", "10",
       "commit.retry.max-wait-ms", "2000",
       "write.metadata.delete-after-commit.enabled", "true",
-      "write.metadata.previous-versions-max", "100"), Duration.ofHours(1), 100);
+      "write.metadata.previous-versions-max", "100"), Duration.ofHours(1), 100, MAX_OPEN_DATA_FILES);
+
+  /** Settings with the default {@code max-open-data-files}. */
+  public IcebergSettings(String catalogType, String uri, Map<String, String> catalogProperties, int commitRetries,
+      Map<String, String> tableProperties, Duration expireSnapshotsAfter, int retainSnapshots) {
+    this(catalogType, uri, catalogProperties, commitRetries, tableProperties, expireSnapshotsAfter, retainSnapshots,
+        MAX_OPEN_DATA_FILES);
+  }
 
   public IcebergSettings {
     catalogType = catalogType == null ? HADOOP : catalogType.trim().toLowerCase(Locale.ROOT);
@@ -52,6 +66,9 @@ public record IcebergSettings(String catalogType, String uri, Map<String, String
     if (retainSnapshots < 1) {
       throw new IllegalArgumentException("offsync.iceberg.retain-snapshots must be >= 1, got " + retainSnapshots);
     }
+    if (maxOpenDataFiles < 1) {
+      throw new IllegalArgumentException("offsync.iceberg.max-open-data-files must be >= 1, got " + maxOpenDataFiles);
+    }
     if (commitRetries < 0) {
       throw new IllegalArgumentException("offsync.iceberg.commit-retries must be >= 0, got " + commitRetries);
     }
@@ -65,7 +82,7 @@ public record IcebergSettings(String catalogType, String uri, Map<String, String
     return new IcebergSettings(c.getString("catalog-type"), c.getString("catalog-uri"),
         strings(c.getConfig("catalog-properties")), c.getInt("commit-retries"),
         strings(c.getConfig("table-properties")), c.getDuration("expire-snapshots-after"),
-        c.getInt("retain-snapshots"));
+        c.getInt("retain-snapshots"), c.getInt("max-open-data-files"));
   }
 
   private static Map<String, String> strings(Config c) {

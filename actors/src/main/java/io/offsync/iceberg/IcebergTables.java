@@ -1,6 +1,7 @@
 package io.offsync.iceberg;
 
 import io.offsync.protocol.codec.TableSchema;
+import io.offsync.sink.PartitionBy;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -18,6 +19,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.types.Types;
 
 /**
  * Opens the Iceberg table of a sync task: through the catalog of {@link IcebergSettings} (a Hadoop catalog whose
@@ -47,6 +49,31 @@ public final class IcebergTables {
       props.putIfAbsent(CatalogProperties.FILE_IO_IMPL, UserFileIO.class.getName());
     }
     return CatalogUtil.buildIcebergCatalog("offsync", props, conf);
+  }
+
+  /**
+   * The partition spec of a new table partitioned by {@code by} ({@code hour|day|month(<column>)}, field named
+   * {@link PartitionBy#field()}); unpartitioned for null.
+   *
+   * @throws IllegalArgumentException when the column is not a timestamp or date (Iceberg's time transforms take
+   *     nothing else, a bigint of epoch ms included)
+   */
+  public static PartitionSpec partitionSpec(Schema schema, PartitionBy by) {
+    if (by == null) {
+      return PartitionSpec.unpartitioned();
+    }
+    Types.NestedField f = schema.findField(by.column());
+    if (f == null || !(f.type() instanceof Types.TimestampType || f.type() instanceof Types.DateType)) {
+      throw new IllegalArgumentException("cannot partition the Iceberg table by " + by + ": Iceberg's hour, day"
+          + " and month transforms take a timestamp or date column, and '" + by.column() + "' is "
+          + (f == null ? "not a column" : f.type()) + "; partition by a timestamp column, or write parquet/csv");
+    }
+    PartitionSpec.Builder b = PartitionSpec.builderFor(schema);
+    return switch (by.transform()) {
+      case HOUR -> b.hour(by.column(), by.field()).build();
+      case DAY -> b.day(by.column(), by.field()).build();
+      case MONTH -> b.month(by.column(), by.field()).build();
+    };
   }
 
   /** The table identifier of OpenMLDB table {@code db.table}. */

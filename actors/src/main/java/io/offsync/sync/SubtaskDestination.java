@@ -46,7 +46,8 @@ final class SubtaskDestination {
     this.fsCalls = fsCalls;
     TaskSpec t = spec.task();
     this.iceberg = t.format() != OutputFormat.ICEBERG ? null : new IcebergDestination(icebergSettings,
-        env.hadoopConf(), t.dest(), t.db(), t.table(), spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation());
+        env.hadoopConf(), t.dest(), t.db(), t.table(), spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation(),
+        t.partitionBy());
   }
 
   /** Creates the Iceberg table or evolves its schema to {@code schema}; nothing to do for part files. */

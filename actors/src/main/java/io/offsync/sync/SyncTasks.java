@@ -1,5 +1,7 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSchemas;
+import io.offsync.iceberg.IcebergTables;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.NS;
@@ -7,6 +9,7 @@ import io.offsync.protocol.zk.TableMetadata;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.DestinationException;
 import io.offsync.sink.FileNames;
+import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -131,7 +134,9 @@ public final class SyncTasks {
     }
     try {
       spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
-      if (spec.partitioning().isPresent()) {
+      if (spec.partitioning().isPresent() && spec.format() == OutputFormat.ICEBERG) {
+        IcebergTables.partitionSpec(IcebergSchemas.schema(TableSchema.of(info).latest()), spec.partitionBy());
+      } else if (spec.partitioning().isPresent()) {
         // the plumbing lands first: each format lifts its refusal when its writers partition
         throw new IllegalArgumentException("--partition-by is not available yet for format "
             + spec.format().extension() + ": create the task without it");
@@ -204,7 +209,7 @@ public final class SyncTasks {
    * against its journal and the records in the files; see {@link TaskVerifier}. Changes nothing.
    */
   public CompletionStage<TaskVerifier.Report> verify(String db, String table) {
-    return TaskVerifier.verify(system, env.hadoopConf(), blocking, db, table).handle((report, failure) -> {
+    return TaskVerifier.verify(system, env.hadoopConf(), env.user(), blocking, db, table).handle((report, failure) -> {
       refusal(null, failure);
       return report;
     });

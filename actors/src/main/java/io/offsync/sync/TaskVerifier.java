@@ -1,10 +1,12 @@
 package io.offsync.sync;
 
+import io.offsync.iceberg.IcebergSettings;
 import io.offsync.protocol.position.BinlogPosition;
 import io.offsync.protocol.position.Position;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.CommitRecord;
 import io.offsync.sink.CommittedFile;
+import io.offsync.sink.DestinationUser;
 import io.offsync.sink.FileNames;
 import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
@@ -20,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -37,7 +40,8 @@ import org.apache.pekko.stream.javadsl.Sink;
  * position and length; the files' records must chain without gap or overlap (each starts where the one before
  * ended, the first at the start); and no final file of the partition may be unknown to the journal. The journal is
  * read before and after the destination is listed, so a file committed meanwhile is not a problem. Nothing is
- * changed. Each problem names the file and, for a hole, the rows and positions missing.
+ * changed. Each problem names the file and, for a hole, the rows and positions missing. A task writing an Iceberg
+ * table is checked against the table's snapshots and data files instead ({@link IcebergTaskVerifier}).
  */
 public final class TaskVerifier {
 
@@ -54,8 +58,8 @@ public final class TaskVerifier {
    * Verifies the latest incarnation of the task of {@code db.table} (running, paused, completed or deleted: its
    * files stay). Fails with a {@link SyncTaskException} when no task was ever created for the table.
    */
-  public static CompletionStage<Report> verify(ActorSystem<?> system, Configuration hadoopConf, Executor blocking,
-      String db, String table) {
+  public static CompletionStage<Report> verify(ActorSystem<?> system, Configuration hadoopConf, DestinationUser user,
+      Executor blocking, String db, String table) {
     String key = TaskSpec.key(db, table);
     return events(system, "TableTask|" + key).thenCompose(events -> {
       TableTask.TaskCreated created = null;
@@ -73,18 +77,29 @@ public final class TaskVerifier {
       if (created == null) {
         throw new SyncTaskException("no sync task was ever created for " + key + "; check the database and table");
       }
-      if (created.spec().format() == OutputFormat.ICEBERG) {
-        throw new SyncTaskException("verify checks part files (parquet, csv); the task of " + key + " writes the"
-            + " Iceberg table " + created.spec().dest() + ", whose snapshot summaries record each commit: verify"
-            + " of Iceberg output is not implemented yet");
-      }
       TableTask.TaskCreated task = created;
       String state = ended;
+      if (task.spec().format() == OutputFormat.ICEBERG) {
+        IcebergSettings settings = IcebergSettings.fromConfig(system.settings().config());
+        return journals(system, task).thenCompose(before -> CompletableFuture
+            .supplyAsync(() -> as(user, () -> IcebergTaskVerifier.load(settings, hadoopConf, task)), blocking)
+            .thenCompose(iceberg -> journals(system, task).thenApplyAsync(
+                after -> IcebergTaskVerifier.check(task, state, before, iceberg, after), blocking)));
+      }
       return journals(system, task).thenCompose(before -> CompletableFuture
-          .supplyAsync(() -> listing(hadoopConf, task), blocking)
+          .supplyAsync(() -> as(user, () -> listing(hadoopConf, task)), blocking)
           .thenCompose(files -> journals(system, task).thenApplyAsync(
-              after -> check(hadoopConf, task, state, before, files, after), blocking)));
+              after -> as(user, () -> check(hadoopConf, task, state, before, files, after)), blocking)));
     });
+  }
+
+  /** {@code body} as the destination's user (its Kerberos principal, when it has one). */
+  private static <T> T as(DestinationUser user, Supplier<T> body) {
+    try {
+      return user.call(body::get);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static CompletionStage<List<Object>> events(ActorSystem<?> system, String persistenceId) {
@@ -183,6 +198,16 @@ public final class TaskVerifier {
         + totalFiles + " files, " + totalRows + " rows: " + (problems.isEmpty() ? "OK" : problems.size()
         + " PROBLEM(S)"));
     return new Report(spec.key(), List.copyOf(lines), List.copyOf(problems));
+  }
+
+  /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
+  static String gap(Position end, Position start) {
+    if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
+      long d = b.nextLogIndex() - a.nextLogIndex();
+      return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
+          : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
+    }
+    return ": the ranges do not join";
   }
 
   /** The checks of one partition. */
@@ -294,16 +319,6 @@ public final class TaskVerifier {
         problem(n + " starts at " + r.from() + " but the file before ends at " + expectedFrom
             + gap(expectedFrom, r.from()));
       }
-    }
-
-    /** Between {@code end} (where rows were read up to) and {@code start} (where reading went on). */
-    private static String gap(Position end, Position start) {
-      if (end instanceof BinlogPosition a && start instanceof BinlogPosition b) {
-        long d = b.nextLogIndex() - a.nextLogIndex();
-        return d > 0 ? ": HOLE of binlog entries " + a.nextLogIndex() + ".." + (b.nextLogIndex() - 1)
-            : ": OVERLAP of binlog entries " + b.nextLogIndex() + ".." + (a.nextLogIndex() - 1);
-      }
-      return ": the ranges do not join";
     }
   }
 }

@@ -84,7 +84,7 @@ public final class IcebergCommitBench {
             }
             Path path = new Path(table.locationProvider().newDataLocation(
                 IcebergCommitter.fileName(1, pid, 1, seq, "b")));
-            IcebergPartWriter w = new IcebergPartWriter(table, fs, path, Fixtures.ALL_TYPES, null);
+            IcebergPartWriter w = new IcebergPartWriter(table, fs, path, Fixtures.ALL_TYPES);
             for (int i = 0; i < 100; i++) {
               w.write(Fixtures.row(slot * 100 + i));
             }

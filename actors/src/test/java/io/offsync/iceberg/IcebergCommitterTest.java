@@ -63,7 +63,7 @@ class IcebergCommitterTest {
     Table table = committer.table();
     Path path = new Path(table.locationProvider().newDataLocation(
         IcebergCommitter.fileName(1, pid, 1, seq, "a" + seq)));
-    IcebergPartWriter w = new IcebergPartWriter(table, fs, path, columns, null);
+    IcebergPartWriter w = new IcebergPartWriter(table, fs, path, columns);
     for (long i = from; i < from + count; i++) {
       w.write(java.util.Arrays.copyOf(Fixtures.row(i), columns.size()));
     }
@@ -134,7 +134,7 @@ class IcebergCommitterTest {
     CommitMark m0 = write(committer, "db1.t1|1|0", 0, 0, 0, 10, Fixtures.ALL_TYPES);
     committer.commit(m0);
     Path other = new Path(table.locationProvider().newDataLocation(IcebergCommitter.fileName(1, 0, 1, 0, "zz")));
-    IcebergPartWriter w = new IcebergPartWriter(table, fs, other, Fixtures.ALL_TYPES, null);
+    IcebergPartWriter w = new IcebergPartWriter(table, fs, other, Fixtures.ALL_TYPES);
     w.write(Fixtures.row(99));
     long otherBytes = w.close(null);
     FinalNameTakenException e = assertThrows(FinalNameTakenException.class, () -> committer.commit(
@@ -198,7 +198,7 @@ class IcebergCommitterTest {
     List<Column> latest = v2.latest();
     IcebergCommitter c2 = new IcebergCommitter(evolved, 5);
     Path path = new Path(evolved.locationProvider().newDataLocation(IcebergCommitter.fileName(1, 0, 1, 1, "b")));
-    IcebergPartWriter w = new IcebergPartWriter(evolved, fs, path, latest, null);
+    IcebergPartWriter w = new IcebergPartWriter(evolved, fs, path, latest);
     w.write(new Object[] {100L, "n", true, "added", 1700000000123L});
     long bytes = w.close(null);
     c2.commit(new CommitMark("db1.t1|1|0", 1, 0, 1, null, new BinlogPosition(22), 1, bytes, path.toString()));

@@ -129,6 +129,7 @@ class EndToEndCrashTest {
           IcebergOutput.assertExactlyOnce(new Configuration(), dest.toUri().toString(), f, TaskSpec.MODE_FULL, 0);
           assertEquals(List.of(), IcebergOutput.unreferencedDataFiles(new Configuration(), dest.toUri().toString(),
               name), "no uncommitted data file is left");
+          assertVerified(again, name);
         } else {
           EndToEndTest.assertExactlyOnce(FileSystem.getLocal(new Configuration()),
               new org.apache.hadoop.fs.Path(dest.toUri()), f, TaskSpec.MODE_FULL, 0);

@@ -9,7 +9,9 @@ import io.offsync.collector.Collector;
 import io.offsync.collector.CollectorDirectory;
 import io.offsync.iceberg.CommitMark;
 import io.offsync.iceberg.IcebergCommitter;
+import io.offsync.iceberg.IcebergTestRows;
 import io.offsync.sink.OutputFormat;
+import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RollPolicy;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.MiniHdfs;
@@ -23,6 +25,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -223,6 +229,44 @@ class EndToEndTest {
       long switches = java.util.stream.IntStream.range(1, pids.size()).filter(i -> !pids.get(i).equals(pids.get(i - 1)))
           .count();
       assertTrue(switches >= partitions, "commits of the partitions interleave: " + pids);
+    }
+  }
+
+  /**
+   * Mode 2 into an Iceberg table partitioned by {@code day(ts)} in HDFS: rows of five days, three in the snapshot
+   * and two appended while the task runs; every row once, each data file of one day only, in its day's directory.
+   */
+  @Test
+  void modeTwoIntoAnIcebergTablePartitionedByDay() throws Exception {
+    int mode = TaskSpec.MODE_FULL_AND_CONTINUOUS;
+    try (TabletFixture f = Tablets.table(work.resolve("tablets"), "iceberg_by_day", 240, PARTITIONS, zk.client())) {
+      for (int day = 0; day < 3; day++) {
+        Tablets.write(f, day * 100L, 100, Tablets.T0 + day * 86_400_000L);
+      }
+      Tablets.snapshot(f);
+      await(tasks.create(spec(f, mode, 0, OutputFormat.ICEBERG).withPartitionBy(PartitionBy.parse("ts:day"))));
+      for (int day = 3; day < 5; day++) {
+        Tablets.write(f, day * 100L, 100, Tablets.T0 + day * 86_400_000L);
+      }
+      awaitCaughtUp(f, mode, 0);
+      await(tasks.delete("db1", "iceberg_by_day"));
+      awaitStatus(tasks, "iceberg_by_day", List::isEmpty);
+      IcebergOutput.assertExactlyOnce(hdfs.configuration(), dest(f).toString(), f, mode, 0);
+      Table table = IcebergOutput.table(hdfs.configuration(), dest(f).toString(), "iceberg_by_day");
+      assertEquals("ts_day", table.spec().fields().get(0).name());
+      assertEquals(5, IcebergTestRows.assertOneDayPerFile(table, "ts").size());
+
+      TaskVerifier.Report ok = await(tasks.verify("db1", "iceberg_by_day"));
+      assertTrue(ok.ok(), String.join("\n", ok.lines()) + "\n" + ok.problems());
+      DataFile file;
+      try (CloseableIterable<FileScanTask> files = table.newScan().planFiles()) {
+        file = files.iterator().next().file();
+      }
+      table.newAppend().appendFile(file).commit(); // a data file appended twice: its rows count twice
+      assertTrue(await(tasks.verify("db1", "iceberg_by_day")).problems().toString().contains("more than once"));
+      table.newDelete().deleteFile(file.location()).commit(); // and then lost
+      List<String> lost = await(tasks.verify("db1", "iceberg_by_day")).problems();
+      assertTrue(lost.toString().contains("rows missing") || lost.toString().contains("HOLE"), lost.toString());
     }
   }
 

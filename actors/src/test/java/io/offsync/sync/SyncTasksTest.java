@@ -232,6 +232,8 @@ class SyncTasksTest {
         .contains("cannot partition db1.disk by name:day: column 'name' is string"));
     assertTrue(refusal(tasks.create(spec(disk, 0, OutputFormat.CSV).withPartitionBy(PartitionBy.parse("ts"))))
         .contains("cannot partition db1.disk by 'ts': no such column (columns: [id, name"));
+    assertTrue(refusal(tasks.create(spec(disk, 0, OutputFormat.ICEBERG).withPartitionBy(PartitionBy.parse("id"))))
+        .contains("Iceberg's hour, day and month transforms take a timestamp or date column, and 'id' is long"));
 
     await(tasks.create(spec(disk, 2, OutputFormat.CSV)));
     assertTrue(refusal(tasks.create(spec(disk, 2, OutputFormat.CSV))).contains("already exists"));

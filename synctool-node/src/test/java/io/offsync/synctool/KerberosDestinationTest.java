@@ -65,16 +65,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A synctool writing into a Kerberized HDFS: a real KDC (MiniKdc) and a secure MiniDFSCluster (Kerberos RPC, block
- * access tokens, SASL data transfer, HTTPS-only web endpoints), real ZooKeeper, a real collector node and tablet
- * files. Tickets live {@value #TICKET_SECONDS} s, shorter than the sync, so rows committed after the first ticket
- * expired prove the scheduled relogin. The negative control: a second login of the same principal from the same
- * keytab whose renewal never runs writes a file every few seconds through the same Kerberized NameNode; its writes
- * work until its ticket expires and fail after that, while the synctool keeps committing. A Parquet task and an
- * Iceberg task (Hadoop catalog in HDFS, read back with Iceberg's reader) run side by side; every file and directory
- * they created is owned by the synctool's principal, not by the JVM's Hadoop login user (here the NameNode's
- * {@code hdfs}), so no call escaped the principal's {@code doAs}. A synctool without a keytab (a child JVM:
- * Hadoop's login user is process-wide) is refused by the NameNode, and says so on {@code /ready} and in the create
- * reply; a bad keytab, unknown principal or missing settings fail the start naming the key.
+ * access tokens, SASL data transfer, HTTPS-only web endpoints), real ZooKeeper, a real collector node and tablet files.
+ * Tickets live {@value #TICKET_SECONDS} s, shorter than the sync, so rows committed after the first ticket expired
+ * prove the scheduled relogin. The negative control: a second login of the same principal from the same keytab whose
+ * renewal never runs writes a file every few seconds through the same Kerberized NameNode; its writes work until its
+ * ticket expires and fail after that, while the synctool keeps committing. A Parquet task and an Iceberg task (Hadoop
+ * catalog in HDFS, read back with Iceberg's reader) run side by side; every file and directory they created is owned by
+ * the synctool's principal, not by the JVM's Hadoop login user (here the NameNode's {@code hdfs}), so no call escaped
+ * the principal's {@code doAs}; {@code verify} checks both. A synctool without a keytab (a child JVM: Hadoop's login
+ * user is process-wide) is refused by the NameNode, and says so on {@code /ready} and in the create reply; a bad
+ * keytab, unknown principal or missing settings fail the start naming the key.
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -349,6 +349,12 @@ class KerberosDestinationTest {
     // written as the principal (short name offsync), never as the JVM's login user (hdfs)
     assertEquals(List.of(), notOwnedBy("/data/warehouse", "offsync"));
     assertEquals(List.of(), notOwnedBy("/data/events", "offsync"));
+    // verify reads both destinations as the principal too
+    for (String table : new String[] {"demo.events", "demo.ice"}) {
+      StringWriter verified = new StringWriter();
+      assertEquals(0, SyncToolHelper.run(new String[] {"-s", "127.0.0.1:" + node.serverPort(), "verify", "-t", table},
+          new PrintWriter(verified), new PrintWriter(verified)), verified.toString());
+    }
   }
 
   @Test

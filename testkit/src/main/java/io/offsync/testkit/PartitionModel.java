@@ -26,7 +26,7 @@ final class PartitionModel {
   /** A binlog put that carries index 0's dimension: log index, {@code LogEntry.ts}, values. */
   private record LoggedPut(long logIndex, long ts, Object[] values) {}
 
-  private final DiskTableLayout layout;
+  private DiskTableLayout layout;
   /** index id → pk → ts (newest first) → values. */
   private final Map<Integer, Map<String, TreeMap<Long, Object[]>>> live = new HashMap<>();
   private Map<String, TreeMap<Long, Object[]>> snapshotIndex0;
@@ -36,6 +36,16 @@ final class PartitionModel {
 
   PartitionModel(DiskTableLayout layout) {
     this.layout = layout;
+  }
+
+  /** The table got an index ({@code CREATE INDEX}). */
+  void relayout(DiskTableLayout newLayout) {
+    this.layout = newLayout;
+  }
+
+  /** Index 0's rows now: (ts, values). */
+  List<Map.Entry<Long, Object[]>> index0Rows() {
+    return index(0).values().stream().flatMap(byTs -> byTs.entrySet().stream()).toList();
   }
 
   /** A put of {@code values} at put time {@code time} with these dimensions, logged at {@code logIndex}. */

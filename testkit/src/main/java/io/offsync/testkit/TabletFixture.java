@@ -33,7 +33,8 @@ import org.apache.curator.framework.CuratorFramework;
  * {@code binlog/NNNNNNNN.log}, and after {@link #snapshot} {@code snapshot/MANIFEST} plus the checkpoint
  * {@code snapshot/<YYYYMMDDHHMM>/}.
  *
- * <p>Writes go where a cluster puts them ({@link PartitionRouting}, from OpenMLDB's source). {@link #put}: the row
+ * <p>Writes go where a cluster puts them ({@link ClusterWriter}, {@link PartitionRouting}: from OpenMLDB's
+ * source). {@link #put}: the row
  * is encoded with the current schema version; every index key (not deleted) hashes to a partition
  * ({@code hash64(key) % partitions}), and each partition it names gets one put ({@code LogEntry} with that
  * partition's dimensions only, at the same put time) in its binlog and live DB. On a table with several indexes a
@@ -42,7 +43,8 @@ import org.apache.curator.framework.CuratorFramework;
  * index; on a table with more than one index that tablet first runs {@code DeleteAllIndex}
  * (src/tablet/tablet_impl.cc): for each of its rows under the key and each other index, a delete of that index's
  * key at exactly the row's ts (range {@code ts-1 < ts <= ts}), sent to {@link PartitionRouting#fanOutPartition} and
- * logged there; then it deletes the key in its own index (every ts but 0) and logs that.
+ * logged there; then it deletes the key in its own index (every ts but 0) and logs that. {@link #addIndex} is
+ * {@code CREATE INDEX} on the live table, copies of existing rows included.
  *
  * <p>Truth: unless built with {@code trackRows(false)} the fixture keeps an independent in-memory model of every
  * partition ({@link PartitionModel}: each index's rows, index 0 at the latest snapshot, the index-0 binlog puts), so
@@ -63,10 +65,12 @@ public final class TabletFixture implements AutoCloseable {
   private final boolean trackRows;
   private final boolean autoFlush;
   private final LongSupplier clock;
-  private final DiskTableLayout layout;
-  private final DiskTableLayout.Index index0;
+  private final long bulkBytes;
+  private DiskTableLayout layout;
+  private DiskTableLayout.Index index0;
   private TableSchema schema;
   private final TabletPartition[] partitions;
+  private final ClusterWriter writer;
   private long term;
   private TableRegistration zk;
 
@@ -77,6 +81,7 @@ public final class TabletFixture implements AutoCloseable {
     this.trackRows = b.trackRows;
     this.autoFlush = b.autoFlush;
     this.clock = b.clock;
+    this.bulkBytes = b.bulkBytes;
     this.term = b.term;
     this.layout = DiskTableLayout.of(table);
     this.index0 = layout.index(0);
@@ -91,6 +96,7 @@ public final class TabletFixture implements AutoCloseable {
       close();
       throw e;
     }
+    this.writer = new ClusterWriter(partitions, disk, autoFlush);
   }
 
   /** A builder of a table rooted at {@code root} (a tablet's {@code ssd_root_path}/{@code hdd_root_path}). */
@@ -217,14 +223,7 @@ public final class TabletFixture implements AutoCloseable {
    */
   public int putAt(long time, Object... values) {
     Object[] v = normalize(values);
-    byte[] row = RowCodec.encode(schema, schema.latestVersion(), v);
-    if (index0.keyColumns().isEmpty()) {
-      partitions[0].put(term, time, layout.dimensions(v), v, row, table, autoFlush);
-      return 0;
-    }
-    PartitionRouting.dimensionsByPartition(layout, v, partitions.length)
-        .forEach((pid, dims) -> partitions[pid].put(term, time, dims, v, row, table, autoFlush));
-    return PartitionRouting.putPartition(layout.pk(index0, v), partitions.length);
+    return writer.put(table, layout, term, time, v, RowCodec.encode(schema, schema.latestVersion(), v));
   }
 
   /**
@@ -236,28 +235,7 @@ public final class TabletFixture implements AutoCloseable {
    *     finds the rows to fan out to in its model, as the tablet reads its own index)
    */
   public void delete(int index, String key) {
-    DiskTableLayout.Index idx = layout.index(index);
-    int pid = PartitionRouting.putPartition(key, partitions.length);
-    List<DiskTableLayout.Index> others = layout.indexes().stream()
-        .filter(i -> !i.deleted() && i.id() != idx.id()).toList();
-    if (!others.isEmpty()) {
-      TabletPartition p = partition(pid);
-      if (p.model == null && disk) {
-        throw new IllegalStateException("a delete on table " + table.getName() + ", which has " + layout.indexes()
-            + " indexes, deletes each row's entries in the other indexes too; the fixture finds them in its model, "
-            + "so build it with trackRows(true)");
-      }
-      for (Map.Entry<Long, Object[]> row : p.model == null ? List.<Map.Entry<Long, Object[]>>of()
-          : p.model.rows(index, key)) {
-        for (DiskTableLayout.Index other : others) {
-          String otherKey = layout.pk(other, row.getValue());
-          long ts = other.tsColumn() == null ? row.getKey() : layout.ts(other, row.getValue(), row.getKey());
-          partition(PartitionRouting.fanOutPartition(otherKey, partitions.length))
-              .delete(term, other.id(), otherKey, true, ts, ts > 1 ? ts - 1 : 0, autoFlush);
-        }
-      }
-    }
-    partition(pid).delete(term, idx.id(), key, false, 0, 0, autoFlush);
+    writer.delete(table, layout, term, index, key);
   }
 
   /** Flushes every partition's binlog to the OS (readers see everything written). */
@@ -334,6 +312,48 @@ public final class TabletFixture implements AutoCloseable {
     for (TabletPartition p : partitions) {
       p.writeTableMeta(table, term);
     }
+    publish();
+    return table;
+  }
+
+  /**
+   * {@code CREATE INDEX name(keyColumns..., ts)} on the live table, as a cluster runs it: the index is appended to
+   * {@code column_key}, every live DB gets its column family, and each partition's existing index-0 rows are put
+   * under the new index in the partition its key hashes to ({@code DiskTableSnapshot::ExtractIndexData}): into the
+   * own partition without a binlog entry, into another one through {@code TabletImpl::LoadIndexData}, which logs
+   * an entry with the row, its index-0 ts and only the new index's dimension. Later puts carry the new index.
+   *
+   * @throws IllegalArgumentException if an index with the same key columns exists (its column family's key format
+   *     would change)
+   * @throws IllegalStateException with {@code trackRows(false)} (the rows are taken from the model, re-encoded with
+   *     the current schema version: not after {@link #alterAddColumn})
+   */
+  public NS.TableInfo addIndex(String name, String tsColumn, String... keyColumns) {
+    List<String> cols = List.of(keyColumns);
+    if (table.getColumnKeyList().stream().anyMatch(k -> k.getColNameList().equals(cols))) {
+      throw new IllegalArgumentException("table " + table.getName() + " already has an index on " + cols);
+    }
+    if (!trackRows || !disk) {
+      throw new IllegalStateException("addIndex copies the rows from the fixture's model: build it with "
+          + "trackRows(true) on a disk table");
+    }
+    Common.ColumnKey.Builder k = Common.ColumnKey.newBuilder().setIndexName(name).addAllColName(cols);
+    if (tsColumn != null) {
+      k.setTsName(tsColumn);
+    }
+    table = table.toBuilder().addColumnKey(k).build();
+    layout = DiskTableLayout.of(table);
+    index0 = layout.index(0);
+    DiskTableLayout.Index added = layout.index(table.getColumnKeyCount() - 1);
+    try {
+      for (TabletPartition p : partitions) {
+        p.relayout(layout, bulkBytes);
+        p.writeTableMeta(table, term);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot add index " + name + " to the live DBs", e);
+    }
+    writer.copyIntoIndex(table, layout, schema, term, added);
     publish();
     return table;
   }

@@ -45,7 +45,7 @@ final class TabletPartition implements AutoCloseable {
   final int pid;
   final Path dir;
   /** Null for a memory table. */
-  final DiskTableWriter live;
+  DiskTableWriter live;
   final BinlogWriter binlog;
   /** Null when rows are not tracked. */
   final PartitionModel model;
@@ -108,9 +108,44 @@ final class TabletPartition implements AutoCloseable {
   /** Logs and applies a client's put of {@code row} (values {@code v}) with this partition's dimensions. */
   void put(long term, long time, List<DiskTableLayout.Dimension> dims, Object[] v, byte[] row,
            NS.TableInfo table, boolean autoFlush) {
-    Tablet.LogEntry.Builder e = Tablet.LogEntry.newBuilder().setTerm(term).setLogIndex(lastLogIndex + 1).setPk("")
-        .setValue(ByteString.copyFrom(RowCompression.compress(row, table.getCompressType())))
-        .setTs(time).setMethodType(Tablet.MethodType.kPut);
+    append(Tablet.LogEntry.newBuilder().setPk("").setMethodType(Tablet.MethodType.kPut), term, time, dims, v, row,
+        table, autoFlush);
+  }
+
+  /**
+   * Logs and applies an existing row that {@code CREATE INDEX} sends here for the new index
+   * ({@code TabletImpl::LoadIndexData}: value, ts = the row's index-0 ts, the new index's dimension only).
+   */
+  void putIndexCopy(long term, long ts0, DiskTableLayout.Dimension dim, Object[] v, byte[] row, NS.TableInfo table,
+                    boolean autoFlush) {
+    append(Tablet.LogEntry.newBuilder(), term, ts0, List.of(dim), v, row, table, autoFlush);
+  }
+
+  /** Applies, without logging, what {@code ExtractIndexData} puts into its own partition for a new index. */
+  void applyIndexCopy(long ts0, DiskTableLayout.Dimension dim, Object[] v, byte[] row) {
+    try {
+      live.put(List.of(dim), v, ts0, row);
+    } catch (IOException ex) {
+      throw new UncheckedIOException("index copy into " + dir + " failed", ex);
+    }
+    if (model != null) {
+      model.put(0, ts0, List.of(dim), v);
+    }
+  }
+
+  /** Reopens the live DB with the layout of a new index (RocksDB adds its column family). */
+  void relayout(DiskTableLayout layout, long bulkBytes) throws IOException {
+    live.close();
+    live = bulkBytes > 0 ? DiskTableWriter.openBulk(dir, layout, bulkBytes) : DiskTableWriter.open(dir, layout);
+    if (model != null) {
+      model.relayout(layout);
+    }
+  }
+
+  private void append(Tablet.LogEntry.Builder e, long term, long time, List<DiskTableLayout.Dimension> dims,
+                      Object[] v, byte[] row, NS.TableInfo table, boolean autoFlush) {
+    e.setTerm(term).setLogIndex(lastLogIndex + 1).setTs(time)
+        .setValue(ByteString.copyFrom(RowCompression.compress(row, table.getCompressType())));
     dims.forEach(d -> e.addDimensions(d.toProto()));
     try {
       binlog.append(e.build());

@@ -36,8 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code DeleteAllIndex}), read partition by partition as a sync reads them: every row exactly once over all
  * partitions, checked by unique id and content against what the test wrote, each row decoded by OpenMLDB's own
  * {@code RowView}; in mode 0, mode 1 and mode 2 with appends, over snapshots whose checkpoints hold 0, 1, 37 and 90
- * entries past their offset, resumed from a position every few steps. Before the binlog rule (only puts carrying
- * index 0 are rows) the binlog phase sent a row once per partition it was put into.
+ * entries past their offset, resumed from a position every few steps; puts for another index leave the overlap
+ * alone; {@code CREATE INDEX} on a live table copies rows into other partitions' binlogs that are not sent. Before
+ * the binlog rule (only puts carrying index 0 are rows) the binlog phase sent a row once per partition it was put
+ * into, and every test here failed.
  */
 class MultiIndexTest {
 
@@ -204,6 +206,48 @@ class MultiIndexTest {
       at = read(f, 0, 2, 0, now, at, 1000, Long.MAX_VALUE, rows);
       assertEquals(31, rows.size());
       assertEquals(1, ((BinlogPosition) at).overlap().misses());
+    }
+  }
+
+  /**
+   * {@code CREATE INDEX} on a live table puts the existing rows again, with only the new index's dimension, into the
+   * binlogs of the partitions their new keys hash to: those copies are not rows, and a mode-2 sync running across
+   * it sends every row once.
+   */
+  @Test
+  void createIndexCopiesAreNotRows() throws Exception {
+    Case c = twoIndexes();
+    try (TabletFixture f = c.f()) {
+      List<Long> expected = new ArrayList<>();
+      for (long id = 0; id < 400; id++) {
+        f.putAt(BASE + id * 1000, c.row().apply(id));
+        expected.add(id);
+      }
+      for (int pid = 0; pid < PARTITIONS; pid++) {
+        f.snapshot(pid, OVERLAP[pid]);
+      }
+      for (long id = 400; id < 450; id++) {
+        f.putAt(BASE + id * 1000, c.row().apply(id));
+        expected.add(id);
+      }
+      long now = BASE + 10_000_000;
+      Map<Integer, Position> at = new HashMap<>();
+      List<byte[]> all = new ArrayList<>();
+      for (int pid = 0; pid < PARTITIONS; pid++) {
+        at.put(pid, read(f, pid, 2, 0, now, Position.start(), 11, 60, all));
+      }
+      long before = f.lastLogIndex(0) + f.lastLogIndex(1) + f.lastLogIndex(2) + f.lastLogIndex(3);
+      f.addIndex("by_id", "ts", "id");
+      long copies = f.lastLogIndex(0) + f.lastLogIndex(1) + f.lastLogIndex(2) + f.lastLogIndex(3) - before;
+      assertTrue(copies > 200, "rows copied into other partitions' binlogs for the new index: " + copies);
+      for (long id = 450; id < 500; id++) {
+        f.putAt(BASE + id * 1000, c.row().apply(id));
+        expected.add(id);
+      }
+      for (int pid = 0; pid < PARTITIONS; pid++) {
+        read(f, pid, 2, 0, now, at.get(pid), 11, Long.MAX_VALUE, all);
+      }
+      assertRowsById(c, expected, all);
     }
   }
 

@@ -43,7 +43,7 @@ class ReadOutputIcebergTest {
     for (int pid = 0; pid < 2; pid++) {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(table.locationProvider().newDataLocation(
           IcebergCommitter.fileName(1, pid, 1, 0, "r")));
-      IcebergPartWriter w = new IcebergPartWriter(table, fs, path, cols, null);
+      IcebergPartWriter w = new IcebergPartWriter(table, fs, path, cols);
       for (long i = 0; i < 3 + pid; i++) {
         w.write(new Object[] {pid * 100 + i, 1_700_000_000_000L + i});
       }

@@ -37,20 +37,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system
- * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
- * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves
- * {@code /status} and Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive},
- * {@code /ready}: Up in the cluster with a reachable synctool, ZooKeeper connected and registered, collector_datadir
- * a writable directory; {@code /cluster/members}) on {@code management_port}, both on {@code http_bind_host}
- * (default the endpoint's host), over HTTPS with {@code http_tls_keystore} and behind the bearer token of
- * {@code http_auth_token_file} ({@link ManagementServer}; without a token only the probes' status codes). It joins the cluster through
- * {@link ClusterMembership}; when the cluster downs it, or it finds itself on an island, {@link #main} restarts its
- * actor system in this process and it joins again.
+ * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system {@value
+ * #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the {@link
+ * Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves {@code /status} and
+ * Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive}, {@code /ready}: Up in the
+ * cluster with a reachable synctool, ZooKeeper connected and registered, collector_datadir a writable directory; {@code
+ * /cluster/members}) on {@code management_port}, both on {@code http_bind_host} (default the endpoint's host), over
+ * HTTPS with {@code http_tls_keystore} and behind the bearer token of {@code http_auth_token_file} ({@link
+ * ManagementServer}; without a token only the probes' status codes). It joins the cluster through {@link
+ * ClusterMembership}; when the cluster downs it, or it finds itself on an island, {@link #main} restarts its actor
+ * system in this process and it joins again.
  *
- * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, an unauthenticated status
- * page off loopback, pack size larger than an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
- * the machine's entity moves to a standby collector of the machine if there is one.
+ * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, an unauthenticated status page
+ * off loopback, pack size larger than an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping
+ * leaves the cluster gracefully: the machine's entity moves to a standby collector of the machine if there is one.
  */
 public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
 

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * the binlog) in a child JVM, runs a collector and a synctool node in this JVM on an embedded ZooKeeper and an H2
  * journal, and syncs the table in mode 0 (journaled commits, exactly once, default roll settings) into a local
  * directory, first in this cold JVM, then into a MiniDFSCluster, then {@code --warm-runs} times locally in the warm
- * JVM. Next to each sync it measures, in the same run, the floors of {@link Floors}: DuckDB writing the same rows as
+ * JVM; after the first warm run the same table goes into an Iceberg table ({@link IcebergBench}: rows/s, commit
+ * cost per roll, {@code iceberg/parquet = 0.NN}). Next to each sync it measures, in the same run, the floors of {@link Floors}: DuckDB writing the same rows as
  * Parquet, the read floor (our readers, no decode, no write), and the raw copy of the table's files into the same
  * file system; it prints each as a ratio {@code offsync/duckdb = 0.NN}, {@code offsync/read-floor = 0.NN},
  * {@code offsync/raw = 0.NN}, then the medians of the warm runs and {@code cold/warm = 0.NN}. Then continuous-mode
@@ -146,6 +147,10 @@ public final class SyncBench implements Callable<Integer> {
             warm.add(s);
             warmFloors.add(measured(floors, table, local, run, name, s));
             BenchTable.deleteRecursively(run.resolve(name));
+            if (i == 1) {
+              IcebergBench.run(nodes, run.resolve("out-iceberg"), "demo_db.demo_table", rows, s);
+              BenchTable.deleteRecursively(run.resolve("out-iceberg"));
+            }
           }
           if (!warm.isEmpty()) {
             summary(cold, warm, warmFloors, table);
