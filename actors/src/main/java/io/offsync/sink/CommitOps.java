@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -42,8 +43,19 @@ public final class CommitOps {
 
   private CommitOps() {}
 
-  /** Renames {@code file.tmp()} to {@code file.finalPath()}, idempotently (see the class description). */
+  /**
+   * Renames {@code file.tmp()} to {@code file.finalPath()}, idempotently (see the class description); a group
+   * ({@link RolledFile#isGroup()}) by {@link #commitGroup}.
+   */
   public static Outcome commit(FileSystem fs, RolledFile file) throws IOException {
+    return commit(fs, file, member -> {});
+  }
+
+  /** {@link #commit(FileSystem, RolledFile)}, calling {@code afterMember} after each member of a group is renamed. */
+  public static Outcome commit(FileSystem fs, RolledFile file, Consumer<RolledFile> afterMember) throws IOException {
+    if (file.isGroup()) {
+      return commitGroup(fs, file, afterMember);
+    }
     Path tmp = file.tmp();
     Path fin = file.finalPath();
     Optional<CommittedFile> there = CommittedFile.read(fs, fin);
@@ -73,6 +85,41 @@ public final class CommitOps {
     }
     throw new IOException("renaming " + tmp + " to " + fin + " failed (is " + fin.getParent() + " still a writable"
         + " directory?)");
+  }
+
+  /**
+   * Commits a group of time-partitioned files ({@link PartitionedFiles}): writes its marker unless this attempt's is
+   * there, then commits every member as a single file. A marker of another attempt is a
+   * {@link FinalNameTakenException} (the journal lost a group commit): when it is the same subtask's, its group is
+   * rolled forward first, so that the marker found can be adopted as a complete group.
+   */
+  static Outcome commitGroup(FileSystem fs, RolledFile group, Consumer<RolledFile> afterMember)
+      throws IOException {
+    Optional<CommittedFile> there = CommittedFile.read(fs, group.finalPath());
+    if (there.isPresent() && !isOf(there.get(), group)) {
+      CommitRecord found = there.get().record();
+      if (found != null && found.owner().equals(group.record().owner()) && found.seq() == group.seq()
+          && !found.group().isEmpty()) {
+        commitGroup(fs, PartitionedFiles.group(PartitionedFiles.groupTmp(group.tmp().getParent(),
+            group.finalPath(), found.attempt()), group.finalPath(), found), afterMember);
+      }
+      throw new FinalNameTakenException(group, there.get(), false);
+    }
+    if (there.isEmpty()) {
+      fs.mkdirs(group.finalPath().getParent());
+      CommittedFile.writeGroup(fs, group.finalPath(), group.record());
+    }
+    Outcome outcome = Outcome.ALREADY_COMMITTED;
+    for (RolledFile member : group.members()) {
+      if (!fs.exists(member.finalPath().getParent())) {
+        fs.mkdirs(member.finalPath().getParent());
+      }
+      if (commit(fs, member) == Outcome.RENAMED) {
+        outcome = Outcome.RENAMED;
+        afterMember.accept(member);
+      }
+    }
+    return outcome;
   }
 
   /**
@@ -111,13 +158,26 @@ public final class CommitOps {
         throw new InterruptedIOException("deleting the stray tmp files of partition " + pid + " in " + dest
             + " was interrupted");
       }
-      if (seq.isPresent() && !keepSeqs.contains(seq.getAsLong())) {
+      if (seq.isPresent() && !keepSeqs.contains(seq.getAsLong()) && !inBegunGroup(fs, dest, name)) {
         if (fs.delete(st.getPath(), false)) {
           deleted.add(st.getPath());
         }
       }
     }
     return deleted;
+  }
+
+  /**
+   * Whether tmp file {@code name} is a member of a group whose commit has begun (its marker names the tmp file's
+   * attempt): it must be renamed, never deleted ({@link PartitionedFiles}).
+   */
+  private static boolean inBegunGroup(FileSystem fs, Path dest, String name) throws IOException {
+    if (!FileNames.isMemberTmp(name)) {
+      return false;
+    }
+    Path marker = new Path(new Path(dest, FileNames.GROUPS_DIR), FileNames.partName(name) + FileNames.GROUP_SUFFIX);
+    Optional<CommittedFile> m = CommittedFile.read(fs, marker);
+    return m.isPresent() && m.get().record() != null && m.get().record().attempt().equals(CommitRecord.attemptOf(name));
   }
 
   /**

@@ -3,7 +3,9 @@ package io.offsync.sink;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.offsync.protocol.position.Position;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,10 +21,33 @@ import java.util.Optional;
  * @param attempt the mark of the stream that wrote it (the same as in its tmp name)
  * @param from the source position of its first row; null if unknown
  * @param next the source position after its last row
- * @param rows the number of rows in the file
+ * @param rows the number of rows in the file (of a group's marker: of every file of the group)
+ * @param group the files of a time-partitioned group ({@link PartitionedFiles}): every partition directory of
+ *     the group with its rows (and, in the group's marker only, its bytes); empty for an unpartitioned file
  */
 public record CommitRecord(String owner, int tid, int pid, long seq, String attempt, Position from, Position next,
-    long rows) {
+    long rows, List<GroupPart> group) {
+
+  /**
+   * One file of a group: its partition directory ({@code ts_day=2026-12-04}), rows, and bytes (-1 where the file
+   * cannot know it: in its own footer).
+   */
+  public record GroupPart(String partition, long rows, long bytes) {}
+
+  public CommitRecord {
+    group = group == null ? List.of() : List.copyOf(group);
+  }
+
+  /** The record of an unpartitioned file. */
+  public CommitRecord(String owner, int tid, int pid, long seq, String attempt, Position from, Position next,
+      long rows) {
+    this(owner, tid, pid, seq, attempt, from, next, rows, List.of());
+  }
+
+  /** The same record with another row count and group (a group member's, from its group's). */
+  public CommitRecord withRows(long count, List<GroupPart> parts) {
+    return new CommitRecord(owner, tid, pid, seq, attempt, from, next, count, parts);
+  }
 
   /** The prefix of every key offsync writes into a file's metadata. */
   public static final String PREFIX = "offsync.";
@@ -42,6 +67,10 @@ public record CommitRecord(String owner, int tid, int pid, long seq, String atte
     }
     m.put(PREFIX + "next", json(next));
     m.put(PREFIX + "rows", Long.toString(rows));
+    if (!group.isEmpty()) {
+      m.put(PREFIX + "group", String.join("/", group.stream().map(g -> g.partition() + ":" + g.rows()
+          + (g.bytes() < 0 ? "" : ":" + g.bytes())).toList()));
+    }
     return m;
   }
 
@@ -64,8 +93,9 @@ public record CommitRecord(String owner, int tid, int pid, long seq, String atte
           required(metadata, "attempt"),
           from == null ? null : JSON.readValue(from, Position.class),
           JSON.readValue(required(metadata, "next"), Position.class),
-          Long.parseLong(required(metadata, "rows"))));
-    } catch (JsonProcessingException | NumberFormatException e) {
+          Long.parseLong(required(metadata, "rows")),
+          group(metadata.get(PREFIX + "group"))));
+    } catch (JsonProcessingException | NumberFormatException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("malformed offsync commit record " + metadata + ": " + e.getMessage(), e);
     }
   }
@@ -77,6 +107,19 @@ public record CommitRecord(String owner, int tid, int pid, long seq, String atte
     int dot = name.lastIndexOf('.');
     String tail = dot < 0 ? "" : name.substring(dot + 1);
     return tail.equals("parquet") || tail.equals("csv") ? "" : tail;
+  }
+
+  /** {@code dir:rows[:bytes]/…}: directories never hold a {@code /}, and escape {@code :} ({@link PartitionBy}). */
+  private static List<GroupPart> group(String text) {
+    if (text == null || text.isEmpty()) {
+      return List.of();
+    }
+    List<GroupPart> parts = new ArrayList<>();
+    for (String part : text.split("/")) {
+      String[] f = part.split(":");
+      parts.add(new GroupPart(f[0], Long.parseLong(f[1]), f.length > 2 ? Long.parseLong(f[2]) : -1));
+    }
+    return parts;
   }
 
   private static String required(Map<String, String> metadata, String key) {

@@ -7,9 +7,7 @@ import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.Position;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -46,9 +44,13 @@ import org.slf4j.LoggerFactory;
  * numbers start at {@code firstSeq} and go up by one per file. The sink never renames: the caller journals FileCommitting, runs {@link CommitOps#commit}, journals
  * FileCommitted. While an emitted file waits for downstream demand, no further packs are pulled.
  *
+ * <p>Time partitions ({@link PartitionBy}): the rows go to one file per partition value, and the files open at once
+ * form a group that rolls, is emitted and is committed as one ({@link PartitionedFiles}).
+ *
  * <p>Memory: the stage takes one pack at a time across its asynchronous boundary (input buffer 1; Pekko's default of
  * 16 held 16 MiB of waiting packs per partition), so what a partition holds is that pack, the open file's row group
- * and what the transport has in flight, whatever the table's size.
+ * (a group's: the open files' row groups, bounded by the roll size) and what the transport has in flight, whatever
+ * the table's size.
  *
  * <p>Failure: any error (a corrupt row, a write error, the upstream failing) fails the stream, and the open tmp
  * file is closed and deleted; so does cancellation, together with rolled files never emitted. The stage runs on
@@ -125,7 +127,26 @@ public final class CommitSink {
    */
   public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, PartLayout layout, int tid,
       int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls, String owner) {
-    return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner))
+    return flow(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner, null, 0);
+  }
+
+  /**
+   * The sink of partition (tid, pid) writing time-partitioned file groups ({@link PartitionedFiles}) when
+   * {@code by} is given: one file per partition value in each group, the group rolling as one (roll size = the
+   * bytes of all its open files; age and idle as for one file) and also once it holds {@code maxOpenFiles} files,
+   * at the end of the pack that reached the bound.
+   *
+   * @param by the time partitioning; null = single files
+   * @param maxOpenFiles the bound on a group's files
+   */
+  public static Flow<RowPack, RolledFile, NotUsed> flow(FileSystem fs, Path dest, PartLayout layout, int tid,
+      int pid, TableSchema schema, RollPolicy roll, long firstSeq, Position from, IoTimeout calls, String owner,
+      PartitionBy by, int maxOpenFiles) {
+    if (by != null && maxOpenFiles < 1) {
+      throw new IllegalArgumentException("the bound on open partition files must be at least 1, got " + maxOpenFiles);
+    }
+    return Flow.fromGraph(new Stage(fs, dest, layout, tid, pid, schema, roll, firstSeq, from, calls, owner, by,
+            maxOpenFiles))
         .withAttributes(Attributes.name("commit-sink")
             .and(ActorAttributes.dispatcher(ActorAttributes.IODispatcher().dispatcher()))
             .and(Attributes.inputBuffer(1, 1)))
@@ -147,9 +168,11 @@ public final class CommitSink {
     private final Position from;
     private final IoTimeout calls;
     private final String owner;
+    private final PartitionBy by;
+    private final int maxOpenFiles;
 
     Stage(FileSystem fs, Path dest, PartLayout layout, int tid, int pid, TableSchema schema, RollPolicy roll,
-        long firstSeq, Position from, IoTimeout calls, String owner) {
+        long firstSeq, Position from, IoTimeout calls, String owner, PartitionBy by, int maxOpenFiles) {
       this.fs = fs;
       this.dest = dest;
       this.layout = layout;
@@ -161,6 +184,8 @@ public final class CommitSink {
       this.from = from;
       this.calls = calls;
       this.owner = owner;
+      this.by = by;
+      this.maxOpenFiles = maxOpenFiles;
     }
 
     @Override
@@ -176,12 +201,10 @@ public final class CommitSink {
     private final class Logic extends TimerGraphStageLogic {
       private static final String AGE = "age";
       private static final String IDLE = "idle";
-      private static final int[] PREFIX = new int[0];
 
       private final RowFramer framer = new RowFramer();
       private final List<Column> columns = schema.latest();
-      /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
-      private final Map<Integer, int[]> toLatest = new HashMap<>();
+      private final LatestColumns latest = new LatestColumns(schema);
       private final ArrayDeque<RolledFile> ready = new ArrayDeque<>();
       /** This attempt's mark in tmp names: what a hung call of an earlier attempt does later never touches them. */
       private final String attempt = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
@@ -191,6 +214,8 @@ public final class CommitSink {
       /** Where the next file starts: the stream's start, then the end of the file before. */
       private Position fileFrom = from;
       private PartWriter writer;
+      /** The open files of a time-partitioned group (with {@code by} only). */
+      private final GroupWriter group = by == null ? null : new GroupWriter(by, maxOpenFiles, layout, columns);
       private long writerSeq;
       /** Whether every row written so far ends at {@code framer.lastComplete()}. */
       private boolean positioned = true;
@@ -244,9 +269,9 @@ public final class CommitSink {
 
       private void onPack(RowPack pack) {
         try {
-          boolean opened = writer == null;
+          boolean opened = !isOpen();
           int rows = bounded("writing rows", () -> framer.feed(pack, this::writeRow));
-          if (opened && writer != null) {
+          if (opened && isOpen()) {
             scheduleOnce(AGE, roll.maxAge());
           }
           if (rows > 0) {
@@ -256,7 +281,7 @@ public final class CommitSink {
             positioned = true;
             boolean handOver = lastPosition != null && lastPosition.getClass() != pack.next().getClass();
             lastPosition = pack.next();
-            if (writer != null && (rollDue || handOver || writer.bytes() >= roll.maxBytes())) {
+            if (isOpen() && (rollDue || handOver || openBytes() >= roll.maxBytes())) {
               rollFile();
             }
           } else if (pack.data().length > 0) {
@@ -275,12 +300,19 @@ public final class CommitSink {
         int version;
         try {
           version = RowCodec.schemaVersion(buf, off);
-          values = reorder(version, RowCodec.decode(schema, buf, off));
+          values = latest.reorder(version, RowCodec.decode(schema, buf, off));
         } catch (RuntimeException e) {
           throw new IOException("table " + tid + " partition " + pid + ": cannot decode a row of schema version "
               + (buf[off + 1] & 0xff) + " after position " + framer.lastComplete() + " (the sink knows versions up"
               + " to " + schema.latestVersion() + "; a newer one means the table changed and the subtask must"
               + " restart with its current metadata): " + e.getMessage(), e);
+        }
+        if (group != null) {
+          if (group.isEmpty()) {
+            writerSeq = nextSeq;
+          }
+          rollDue |= group.write(values, writerSeq, attempt); // the bound: the group rolls at the end of this pack
+          return;
         }
         if (writer == null) {
           openFile();
@@ -288,36 +320,12 @@ public final class CommitSink {
         writer.write(values);
       }
 
-      private Object[] reorder(int version, Object[] values) {
-        int[] map = toLatest.computeIfAbsent(version, this::mapping);
-        if (map == PREFIX) {
-          return values;
-        }
-        Object[] row = new Object[columns.size()];
-        for (int i = 0; i < values.length && i < map.length; i++) {
-          if (map[i] >= 0) {
-            row[map[i]] = values[i];
-          }
-        }
-        return row;
+      private boolean isOpen() {
+        return writer != null || (group != null && !group.isEmpty());
       }
 
-      /** Where each column of {@code version} goes in the latest schema, by name. */
-      private int[] mapping(int version) {
-        List<Column> cols = schema.columns(version);
-        int[] map = new int[cols.size()];
-        boolean prefix = cols.size() <= columns.size();
-        for (int i = 0; i < cols.size(); i++) {
-          map[i] = -1;
-          for (int j = 0; j < columns.size(); j++) {
-            if (columns.get(j).name().equals(cols.get(i).name())) {
-              map[i] = j;
-              break;
-            }
-          }
-          prefix &= map[i] == i;
-        }
-        return prefix ? PREFIX : map;
+      private long openBytes() {
+        return writer != null ? writer.bytes() : group.bytes();
       }
 
       private void openFile() throws IOException {
@@ -330,6 +338,10 @@ public final class CommitSink {
       }
 
       private void rollFile() throws IOException {
+        if (group != null) {
+          rollGroup();
+          return;
+        }
         PartWriter w = writer;
         writer = null;
         rollDue = false;
@@ -356,6 +368,23 @@ public final class CommitSink {
         }
       }
 
+      /** Closes every file of the group, each with its record, then emits the group ({@link PartitionedFiles}). */
+      private void rollGroup() throws IOException {
+        rollDue = false;
+        cancelTimer(AGE);
+        cancelTimer(IDLE);
+        Position next = framer.lastComplete();
+        RolledFile file = group.roll(owner, tid, pid, writerSeq, attempt, fileFrom, next,
+            (w, record) -> bounded("closing", () -> w.close(record)), this::discard);
+        nextSeq = writerSeq + 1;
+        fileFrom = next;
+        ready.add(file);
+        if (log.isDebugEnabled()) {
+          log.debug("tid {} pid {}: rolled group {} ({} files, {} rows, next {})", tid, pid, file.seq(),
+              file.members().size(), file.rows(), next);
+        }
+      }
+
       /** Pushes a ready file if there is demand, then pulls more packs only once nothing waits. */
       private void deliver() {
         if (!ready.isEmpty() && isAvailable(out)) {
@@ -372,7 +401,7 @@ public final class CommitSink {
 
       @Override
       public void onTimer(Object key) {
-        if (writer == null) {
+        if (!isOpen()) {
           return;
         }
         if (positioned && framer.atRowBoundary()) {
@@ -395,7 +424,7 @@ public final class CommitSink {
             throw new IOException("table " + tid + " partition " + pid + ": the row stream ended inside a row after"
                 + " position " + framer.lastComplete());
           }
-          if (writer != null) {
+          if (isOpen()) {
             if (!positioned) {
               throw new IOException("table " + tid + " partition " + pid + ": the row stream ended after rows"
                   + " whose position was never sent (the last pack with rows had no position)");
@@ -418,12 +447,17 @@ public final class CommitSink {
           writer = null;
           discard(w);
         }
+        if (group != null) {
+          group.discardAll(this::discard);
+        }
         if (unsent) {
           for (RolledFile f : ready) {
-            try {
-              bounded("deleting " + f.tmp(), () -> fs.delete(f.tmp(), false));
-            } catch (IOException | RuntimeException ignored) {
-              // unjournaled: removed by the next recovery's stray tmp cleanup
+            for (RolledFile file : f.isGroup() ? f.members() : List.of(f)) {
+              try {
+                bounded("deleting " + file.tmp(), () -> fs.delete(file.tmp(), false));
+              } catch (IOException | RuntimeException ignored) {
+                // unjournaled: removed by the next recovery's stray tmp cleanup
+              }
             }
           }
           ready.clear();

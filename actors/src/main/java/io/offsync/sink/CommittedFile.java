@@ -51,8 +51,9 @@ public record CommittedFile(Path path, long length, CommitRecord record) {
     } catch (FileNotFoundException e) {
       return Optional.empty();
     }
-    Map<String, String> metadata = isCsv(finalPath) ? sidecarMetadata(fs, finalPath) : footer(fs, st).getFileMetaData()
-        .getKeyValueMetaData();
+    Map<String, String> metadata = isGroup(finalPath) ? properties(fs, finalPath)
+        : isCsv(finalPath) ? properties(fs, sidecar(finalPath))
+        : footer(fs, st).getFileMetaData().getKeyValueMetaData();
     try {
       return Optional.of(new CommittedFile(st.getPath(), st.getLen(),
           CommitRecord.fromMetadata(metadata).orElse(null)));
@@ -89,20 +90,29 @@ public record CommittedFile(Path path, long length, CommitRecord record) {
    * close. Called by the commit before the data file is renamed.
    */
   static void writeSidecar(FileSystem fs, Path finalPath, CommitRecord record) throws IOException {
+    writeRecord(fs, sidecar(finalPath), finalPath.getName(), record);
+  }
+
+  /** Writes {@code record} as the marker of a time-partitioned group ({@link PartitionedFiles}), hsynced. */
+  static void writeGroup(FileSystem fs, Path marker, CommitRecord record) throws IOException {
+    writeRecord(fs, marker, "group " + marker.getName(), record);
+  }
+
+  private static void writeRecord(FileSystem fs, Path path, String of, CommitRecord record) throws IOException {
     Properties p = new Properties();
     p.putAll(record.toMetadata());
-    StringBuilder text = new StringBuilder("# offsync commit record of ").append(finalPath.getName()).append('\n');
+    StringBuilder text = new StringBuilder("# offsync commit record of ").append(of).append('\n');
     try (var w = new java.io.StringWriter()) {
       p.store(w, null);
       text.append(w);
     }
     FileSystem target = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : fs;
-    FSDataOutputStream out = target.create(sidecar(finalPath), true);
+    FSDataOutputStream out = target.create(path, true);
     try {
       out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
       PartFiles.seal(out);
     } catch (IOException | RuntimeException e) {
-      PartFiles.discard(out, target, sidecar(finalPath));
+      PartFiles.discard(out, target, path);
       throw e;
     }
   }
@@ -111,9 +121,14 @@ public record CommittedFile(Path path, long length, CommitRecord record) {
     return file.getName().endsWith("." + OutputFormat.CSV.extension());
   }
 
-  private static Map<String, String> sidecarMetadata(FileSystem fs, Path finalPath) throws IOException {
+  /** Whether {@code file} is the marker of a time-partitioned group. */
+  public static boolean isGroup(Path file) {
+    return file.getName().endsWith(FileNames.GROUP_SUFFIX);
+  }
+
+  private static Map<String, String> properties(FileSystem fs, Path file) throws IOException {
     String text;
-    try (InputStream in = fs.open(sidecar(finalPath))) {
+    try (InputStream in = fs.open(file)) {
       text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
     } catch (FileNotFoundException e) {
       return Map.of();

@@ -17,6 +17,10 @@ public final class FileNames {
   public static final String TMP_DIR = "_tmp";
   /** The suffix of files still being written. */
   public static final String TMP_SUFFIX = ".inprogress";
+  /** The directory under dest that holds the markers of time-partitioned file groups ({@link PartitionedFiles}). */
+  public static final String GROUPS_DIR = "_groups";
+  /** The suffix of a group's marker: {@code <dest>/_groups/<final name>.group}. */
+  public static final String GROUP_SUFFIX = ".group";
 
   private static final Pattern PART = Pattern.compile("part-(\\d+)-(\\d+)-(\\d{10,})\\.(parquet|csv)");
   private static final Pattern ATTEMPT = Pattern.compile("[0-9a-z]+");
@@ -34,6 +38,11 @@ public final class FileNames {
 
   public static Path finalPath(Path dest, int tid, int pid, long seq, OutputFormat format) {
     return new Path(dest, name(tid, pid, seq, format));
+  }
+
+  /** The marker of group {@code seq} of a time-partitioned partition: {@code <dest>/_groups/<final name>.group}. */
+  public static Path groupPath(Path dest, int tid, int pid, long seq, OutputFormat format) {
+    return new Path(new Path(dest, GROUPS_DIR), name(tid, pid, seq, format) + GROUP_SUFFIX);
   }
 
   public static Path tmpDir(Path dest) {
@@ -59,22 +68,38 @@ public final class FileNames {
   }
 
   /**
-   * The sequence number of a final or tmp file name of partition (tid, pid), in any format; empty for files of
-   * other partitions and for other names.
+   * The sequence number of a final, tmp or group marker file name of partition (tid, pid), in any format; empty
+   * for files of other partitions and for other names.
    */
   public static OptionalLong seqOf(String fileName, int tid, int pid) {
-    String name = fileName;
+    Matcher m = PART.matcher(partName(fileName));
+    if (m.matches() && m.group(1).equals(Integer.toString(tid)) && m.group(2).equals(Integer.toString(pid))) {
+      return OptionalLong.of(Long.parseLong(m.group(3)));
+    }
+    return OptionalLong.empty();
+  }
+
+  /**
+   * The final name a final, tmp, group member tmp or group marker name stands for ({@code part-…} without
+   * directory, attempt or suffix); other names as they are.
+   */
+  public static String partName(String fileName) {
+    String name = fileName.endsWith(GROUP_SUFFIX)
+        ? fileName.substring(0, fileName.length() - GROUP_SUFFIX.length()) : fileName;
     if (fileName.endsWith(TMP_SUFFIX)) {
       name = fileName.substring(0, fileName.length() - TMP_SUFFIX.length());
       Matcher attempt = TMP_OF_ATTEMPT.matcher(name);
       if (attempt.matches()) {
         name = attempt.group(1);
       }
+      int part = name.lastIndexOf("part-");
+      name = part > 0 && name.charAt(part - 1) == '.' ? name.substring(part) : name; // a group member's tmp file
     }
-    Matcher m = PART.matcher(name);
-    if (m.matches() && m.group(1).equals(Integer.toString(tid)) && m.group(2).equals(Integer.toString(pid))) {
-      return OptionalLong.of(Long.parseLong(m.group(3)));
-    }
-    return OptionalLong.empty();
+    return name;
+  }
+
+  /** Whether {@code tmpName} is the tmp file of a member of a time-partitioned group ({@link PartitionedFiles}). */
+  public static boolean isMemberTmp(String tmpName) {
+    return tmpName.endsWith(TMP_SUFFIX) && !tmpName.startsWith("part-");
   }
 }

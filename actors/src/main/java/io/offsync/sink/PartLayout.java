@@ -19,6 +19,11 @@ public interface PartLayout {
   /** Where file {@code seq} is once committed. */
   Path finalPath(long seq, String attempt);
 
+  /** The marker of group {@code seq} of time-partitioned files ({@link PartitionedFiles}). */
+  default Path groupPath(long seq) {
+    throw new UnsupportedOperationException("this layout writes no time-partitioned file groups");
+  }
+
   /** A writer of {@code path} with the table's latest columns. */
   PartWriter open(Path path, List<Column> columns) throws IOException;
 
@@ -36,6 +41,11 @@ public interface PartLayout {
       @Override
       public Path finalPath(long seq, String attempt) {
         return FileNames.finalPath(dest, tid, pid, seq, format);
+      }
+
+      @Override
+      public Path groupPath(long seq) {
+        return FileNames.groupPath(dest, tid, pid, seq, format);
       }
 
       @Override

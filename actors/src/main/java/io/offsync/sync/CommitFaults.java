@@ -22,7 +22,12 @@ public interface CommitFaults {
     /** Between 2 and 3: FileCommitting is journaled, the file is not renamed yet. */
     JOURNALED,
     /** Between 3 and 4: the file is renamed to its final name, FileCommitted is not journaled yet. */
-    RENAMED
+    RENAMED,
+    /**
+     * Inside 3 for a group of time-partitioned files: one more member renamed (the group's marker is written),
+     * those after it not yet.
+     */
+    MEMBER_RENAMED
   }
 
   /** No faults. */

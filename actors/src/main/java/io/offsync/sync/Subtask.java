@@ -138,9 +138,19 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   /** Journaled events. */
   public interface Event extends CborSerializable {}
 
-  /** Step 2: the part file is durable at {@code tmp}; once renamed, reading resumes at {@code next}. */
-  public record FileCommitting(long seq, String tmp, String finalPath, Position next, long rows, long bytes)
-      implements Event {}
+  /**
+   * Step 2: the part file is durable at {@code tmp}; once renamed, reading resumes at {@code next}. For a group of
+   * time-partitioned files ({@link io.offsync.sink.PartitionedFiles}) {@code finalPath} is the group's marker,
+   * {@code group} its files (directory, rows, bytes) and {@code rows}/{@code bytes} their sums; {@code group} is
+   * empty for a single file (and in events journaled before groups existed).
+   */
+  public record FileCommitting(long seq, String tmp, String finalPath, Position next, long rows, long bytes,
+      List<CommitRecord.GroupPart> group) implements Event {
+
+    public FileCommitting {
+      group = group == null ? List.of() : List.copyOf(group);
+    }
+  }
 
   /** Step 4: the part file is at its final name. */
   public record FileCommitted(long seq, long at) implements Event {}
@@ -151,7 +161,12 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
    * {@code next}; a pending FileCommitting of the same sequence is void (its tmp file is stray).
    */
   public record FileAdopted(long seq, String finalPath, String attempt, Position next, long rows, long bytes,
-      long at) implements Event {}
+      long at, List<CommitRecord.GroupPart> group) implements Event {
+
+    public FileAdopted {
+      group = group == null ? List.of() : List.copyOf(group);
+    }
+  }
 
   public record Paused(long at) implements Event {}
 
@@ -277,7 +292,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     this.fsCalls = new IoTimeout(settings.fsCallTimeout(), env.user());
     this.materializer = Materializer.createMaterializer(ctx);
     this.destination = new SubtaskDestination(spec, env,
-        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), fsCalls);
+        IcebergSettings.fromConfig(ctx.getSystem().settings().config()), fsCalls, settings.maxOpenPartitionFiles());
   }
 
   @Override
@@ -561,7 +576,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
       return Effect().none();
     }
     var event = new FileCommitting(f.seq(), f.tmp().toString(), f.finalPath().toString(), f.next(), f.rows(),
-        f.bytes());
+        f.bytes(), f.record().group());
     commitInFlight = true;
     return Effect().persist(event).thenRun(ns -> {
       try {
@@ -587,6 +602,9 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
   }
 
   private Effect<Event, State> onRenamed(State s, Renamed c) {
+    if (c.failure() instanceof CommitFaults.Halt) {
+      return Effect().none(); // a test's process death inside the commit
+    }
     if (c.failure() instanceof FinalNameTakenException taken) {
       return onFinalNameTaken(s, c, taken);
     }
@@ -820,7 +838,7 @@ public final class Subtask extends EventSourcedBehavior<Subtask.Command, Subtask
     return new SubtaskStatus(spec.tid(), spec.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
         t.format().extension(), shown, s.position(), s.rows(), s.bytes(), s.files(), rate.rate(), host,
         why == null ? "" : why, Math.max(s.lastUpdate(), lastContact.get()), s.lastCommit(), spec.incarnation(),
-        streamOpens, streamFailures);
+        streamOpens, streamFailures, t.partitioning().map(Object::toString).orElse(""));
   }
 
   private void report(State s) {

@@ -12,6 +12,8 @@ import io.offsync.sink.CommittedFile;
 import io.offsync.sink.FileNames;
 import io.offsync.sink.IoTimeout;
 import io.offsync.sink.OutputFormat;
+import io.offsync.sink.PartLayout;
+import io.offsync.sink.PartitionedFiles;
 import io.offsync.sink.RolledFile;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,11 +41,15 @@ final class SubtaskDestination {
   private final IoTimeout fsCalls;
   /** The task's Iceberg table when the format is iceberg, else null (part files). */
   private final IcebergDestination iceberg;
+  /** The bound on open files of a time-partitioned group. */
+  private final int maxOpenPartitionFiles;
 
-  SubtaskDestination(SubtaskSpec spec, SyncEnvironment env, IcebergSettings icebergSettings, IoTimeout fsCalls) {
+  SubtaskDestination(SubtaskSpec spec, SyncEnvironment env, IcebergSettings icebergSettings, IoTimeout fsCalls,
+      int maxOpenPartitionFiles) {
     this.spec = spec;
     this.env = env;
     this.fsCalls = fsCalls;
+    this.maxOpenPartitionFiles = maxOpenPartitionFiles;
     TaskSpec t = spec.task();
     this.iceberg = t.format() != OutputFormat.ICEBERG ? null : new IcebergDestination(icebergSettings,
         env.hadoopConf(), t.dest(), t.db(), t.table(), spec.subtaskId(), spec.tid(), spec.pid(), spec.incarnation(),
@@ -67,8 +73,18 @@ final class SubtaskDestination {
     return iceberg != null
         ? CommitSink.flow(fs, new Path(t.dest()), iceberg.layout(), spec.tid(), spec.pid(), schema, t.roll(),
             nextSeq, from, fsCalls, spec.subtaskId())
+        : t.partitioning().isPresent() ? partitioned(fs, schema, nextSeq, from)
         : CommitSink.flow(fs, new Path(t.dest()), spec.tid(), spec.pid(), schema, t.format(), t.roll(), nextSeq,
             from, fsCalls, spec.subtaskId());
+  }
+
+  private Flow<RowPack, RolledFile, NotUsed> partitioned(FileSystem fs, TableSchema schema, long nextSeq,
+      Position from) {
+    TaskSpec t = spec.task();
+    Path dest = fs.makeQualified(new Path(t.dest()));
+    return CommitSink.flow(fs, dest, PartLayout.files(fs, dest, spec.tid(), spec.pid(), t.format()), spec.tid(),
+        spec.pid(), schema, t.roll(), nextSeq, from, fsCalls, spec.subtaskId(), t.partitionBy(),
+        maxOpenPartitionFiles);
   }
 
   /** What the commit of {@code f} does, for messages. */
@@ -83,7 +99,8 @@ final class SubtaskDestination {
    */
   CompletableFuture<Object> commit(RolledFile f) {
     return fsCalls.async(describeCommit(f), () -> iceberg != null ? iceberg.commit(f)
-        : CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f));
+        : CommitOps.commit(CommitOps.fileSystem(spec.task().dest(), env.hadoopConf()), f,
+            member -> env.faults().at(CommitFaults.Step.MEMBER_RENAMED, spec.tid(), spec.pid(), f.seq())));
   }
 
   /**
@@ -99,9 +116,10 @@ final class SubtaskDestination {
       FileSystem fs = CommitOps.fileSystem(spec.task().dest(), env.hadoopConf());
       Path dest = fs.makeQualified(new Path(spec.task().dest()));
       List<CommittedFile> unknown = new ArrayList<>();
+      boolean partitioned = spec.task().partitioning().isPresent();
       for (long seq = from; ; seq++) {
-        Optional<CommittedFile> f = CommittedFile.read(fs,
-            FileNames.finalPath(dest, spec.tid(), spec.pid(), seq, spec.task().format()));
+        Optional<CommittedFile> f = partitioned ? group(fs, dest, seq)
+            : CommittedFile.read(fs, FileNames.finalPath(dest, spec.tid(), spec.pid(), seq, spec.task().format()));
         if (f.isEmpty()) {
           break;
         }
@@ -110,6 +128,24 @@ final class SubtaskDestination {
       CommitOps.deleteStrayTmp(fs, dest, spec.tid(), spec.pid(), Set.of());
       return unknown;
     });
+  }
+
+  /**
+   * The marker of group {@code seq} as a committed file, after rolling the group
+   * forward when it is this subtask's (a journal that lost its tail may have lost the FileCommitting of a group
+   * whose renames had begun); empty if there is no marker.
+   */
+  private Optional<CommittedFile> group(FileSystem fs, Path dest, long seq) throws IOException {
+    Path marker = FileNames.groupPath(dest, spec.tid(), spec.pid(), seq, spec.task().format());
+    Optional<CommittedFile> found = CommittedFile.read(fs, marker);
+    CommitRecord r = found.map(CommittedFile::record).orElse(null);
+    if (r == null || !r.owner().equals(spec.subtaskId()) || r.seq() != seq || r.group().isEmpty()) {
+      return found;
+    }
+    RolledFile group = PartitionedFiles.group(PartitionedFiles.groupTmp(FileNames.tmpDir(dest), marker,
+        r.attempt()), marker, r);
+    CommitOps.commit(fs, group);
+    return found;
   }
 
   /** Deletes the partition's tmp files (or the Iceberg data files no commit references). */
@@ -132,7 +168,10 @@ final class SubtaskDestination {
         return new Adoption(events, refusal);
       }
       CommitRecord r = f.record();
-      events.add(new Subtask.FileAdopted(seq, f.path().toString(), r.attempt(), r.next(), r.rows(), f.length(), now));
+      long bytes = r.group().isEmpty() ? f.length()
+          : r.group().stream().mapToLong(CommitRecord.GroupPart::bytes).sum(); // a group: its files, not its marker
+      events.add(new Subtask.FileAdopted(seq, f.path().toString(), r.attempt(), r.next(), r.rows(), bytes, now,
+          r.group()));
       at = r.next();
       seq++;
     }
@@ -166,7 +205,10 @@ final class SubtaskDestination {
   RolledFile rolled(Subtask.FileCommitting p, Position from) {
     Path tmp = new Path(p.tmp());
     CommitRecord record = new CommitRecord(spec.subtaskId(), spec.tid(), spec.pid(), p.seq(),
-        CommitRecord.attemptOf(tmp.getName()), from, p.next(), p.rows());
+        CommitRecord.attemptOf(tmp.getName()), from, p.next(), p.rows(), p.group());
+    if (!p.group().isEmpty()) {
+      return PartitionedFiles.group(tmp, new Path(p.finalPath()), record);
+    }
     return new RolledFile(p.seq(), tmp, new Path(p.finalPath()), p.next(), p.rows(), p.bytes(), record);
   }
 }

@@ -29,6 +29,7 @@ import io.offsync.serialization.CborSerializable;
  * @param incarnation which creation of the table task this subtask belongs to
  * @param streamOpens streams opened since the subtask started on its current node (first open and reopens)
  * @param streamFailures stream or commit failures counted against the retry budget since it started there
+ * @param partitionBy the task's time partitioning ({@code COLUMN:unit}), empty when unpartitioned
  */
 public record SubtaskStatus(
     int tid,
@@ -51,5 +52,6 @@ public record SubtaskStatus(
     long lastCommit,
     long incarnation,
     long streamOpens,
-    long streamFailures)
+    long streamFailures,
+    String partitionBy)
     implements CborSerializable {}

@@ -136,10 +136,6 @@ public final class SyncTasks {
       spec.partitioning().ifPresent(by -> by.validate(spec.key(), TableSchema.of(info).latest()));
       if (spec.partitioning().isPresent() && spec.format() == OutputFormat.ICEBERG) {
         IcebergTables.partitionSpec(IcebergSchemas.schema(TableSchema.of(info).latest()), spec.partitionBy());
-      } else if (spec.partitioning().isPresent()) {
-        // the plumbing lands first: each format lifts its refusal when its writers partition
-        throw new IllegalArgumentException("--partition-by is not available yet for format "
-            + spec.format().extension() + ": create the task without it");
       }
     } catch (IllegalArgumentException e) {
       throw new SyncTaskException(e.getMessage());
@@ -150,7 +146,9 @@ public final class SyncTasks {
         FileSystem fs = CommitOps.fileSystem(spec.dest(), env.hadoopConf());
         Path dest = new Path(spec.dest());
         CommitOps.checkWritable(fs, dest);
-        for (FileStatus st : listOrEmpty(fs, dest)) {
+        List<FileStatus> entries = new ArrayList<>(List.of(listOrEmpty(fs, dest)));
+        entries.addAll(List.of(listOrEmpty(fs, new Path(dest, FileNames.GROUPS_DIR))));
+        for (FileStatus st : entries) {
           for (NS.TablePartition p : info.getTablePartitionList()) {
             OptionalLong seq = FileNames.seqOf(st.getPath().getName(), info.getTid(), p.getPid());
             if (seq.isPresent()) {

@@ -293,7 +293,8 @@ public final class TableTask extends EventSourcedBehavior<TableTask.Command, Tab
         TaskSpec t = a.spec();
         st = new SubtaskStatus(a.tid(), p.pid(), t.db(), t.table(), t.mode(), t.effectiveStartTs(), t.dest(),
             t.format().extension(), a.paused() ? SubtaskState.PAUSED : SubtaskState.INIT,
-            io.offsync.protocol.position.Position.start(), 0, 0, 0, 0, "", "", 0, 0, a.incarnation(), 0, 0);
+            io.offsync.protocol.position.Position.start(), 0, 0, 0, 0, "", "", 0, 0, a.incarnation(), 0, 0,
+            t.partitioning().map(Object::toString).orElse(""));
       }
       out.add(st);
     }

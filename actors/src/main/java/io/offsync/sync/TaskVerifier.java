@@ -8,6 +8,8 @@ import io.offsync.sink.CommitRecord;
 import io.offsync.sink.CommittedFile;
 import io.offsync.sink.DestinationUser;
 import io.offsync.sink.FileNames;
+import io.offsync.sink.PartitionBy;
+import io.offsync.sink.PartitionedFiles;
 import io.offsync.sink.OutputFormat;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -127,16 +130,39 @@ public final class TaskVerifier {
     return all.thenApply(x -> out);
   }
 
-  /** The final files of the task's table in dest by pid and seq, and the tmp files by pid. */
-  private record Listing(Map<Integer, TreeMap<Long, Path>> finals, Map<Integer, Integer> tmps) {}
+  /**
+   * The final files of the task's table in dest by pid and seq (of a time-partitioned task: the group markers),
+   * the files in its partition directories by pid and seq, and the tmp files by pid.
+   */
+  private record Listing(Map<Integer, TreeMap<Long, Path>> finals, Map<Integer, TreeMap<Long, List<Path>>> members,
+      Map<Integer, Integer> tmps) {}
 
   private static Listing listing(Configuration conf, TableTask.TaskCreated task) {
     Map<Integer, TreeMap<Long, Path>> finals = new HashMap<>();
+    Map<Integer, TreeMap<Long, List<Path>>> members = new HashMap<>();
     Map<Integer, Integer> tmps = new HashMap<>();
     try {
       FileSystem fs = CommitOps.fileSystem(task.spec().dest(), conf);
       Path dest = new Path(task.spec().dest());
-      for (FileStatus st : listOrEmpty(fs, dest)) {
+      Optional<PartitionBy> by = task.spec().partitioning();
+      List<FileStatus> files = new ArrayList<>();
+      for (FileStatus st : listOrEmpty(fs, by.isPresent() ? new Path(dest, FileNames.GROUPS_DIR) : dest)) {
+        files.add(st);
+      }
+      for (FileStatus dir : by.isPresent() ? listOrEmpty(fs, dest) : new FileStatus[0]) {
+        if (dir.isDirectory() && dir.getPath().getName().startsWith(by.get().directory(""))) {
+          for (FileStatus st : listOrEmpty(fs, dir.getPath())) {
+            for (TableTask.Partition p : task.partitions()) {
+              OptionalLong seq = FileNames.seqOf(st.getPath().getName(), task.tid(), p.pid());
+              if (st.isFile() && seq.isPresent()) {
+                members.computeIfAbsent(p.pid(), k -> new TreeMap<>())
+                    .computeIfAbsent(seq.getAsLong(), k -> new ArrayList<>()).add(st.getPath());
+              }
+            }
+          }
+        }
+      }
+      for (FileStatus st : files) {
         for (TableTask.Partition p : task.partitions()) {
           OptionalLong seq = FileNames.seqOf(st.getPath().getName(), task.tid(), p.pid());
           if (st.isFile() && seq.isPresent()) {
@@ -154,7 +180,7 @@ public final class TaskVerifier {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + task.spec().dest() + ": " + e.getMessage(), e);
     }
-    return new Listing(finals, tmps);
+    return new Listing(finals, members, tmps);
   }
 
   private static FileStatus[] listOrEmpty(FileSystem fs, Path dir) throws IOException {
@@ -180,7 +206,8 @@ public final class TaskVerifier {
     }
     for (TableTask.Partition p : task.partitions()) {
       PartitionCheck c = new PartitionCheck(fs, task, p, before.get(p.pid()),
-          listing.finals().getOrDefault(p.pid(), new TreeMap<>()), after.get(p.pid()));
+          listing.finals().getOrDefault(p.pid(), new TreeMap<>()),
+          listing.members().getOrDefault(p.pid(), new TreeMap<>()), after.get(p.pid()));
       c.run();
       problems.addAll(c.problems);
       totalFiles += c.journal.files().size();
@@ -217,6 +244,8 @@ public final class TaskVerifier {
     private final TableTask.Partition partition;
     private final JournaledFiles journal;
     private final TreeMap<Long, Path> finals;
+    /** The files in partition directories (time-partitioned task), by seq; each must be its group's member. */
+    private final TreeMap<Long, List<Path>> members;
     private final JournaledFiles later;
     private final String owner;
     final List<String> problems = new ArrayList<>();
@@ -224,12 +253,13 @@ public final class TaskVerifier {
     long journaledRows;
 
     PartitionCheck(FileSystem fs, TableTask.TaskCreated task, TableTask.Partition partition, JournaledFiles journal,
-        TreeMap<Long, Path> finals, JournaledFiles later) {
+        TreeMap<Long, Path> finals, TreeMap<Long, List<Path>> members, JournaledFiles later) {
       this.fs = fs;
       this.task = task;
       this.partition = partition;
       this.journal = journal;
       this.finals = finals;
+      this.members = members;
       this.later = later;
       this.owner = SubtaskSpec.subtaskId(task.spec().key(), task.incarnation(), partition.pid());
     }
@@ -270,6 +300,12 @@ public final class TaskVerifier {
         }
         expectedFrom = e.next();
       }
+      for (Map.Entry<Long, List<Path>> m : members.tailMap(expectedSeq, true).entrySet()) {
+        if (!finals.containsKey(m.getKey())) {
+          problem(m.getValue() + ": part file(s) of group " + m.getKey() + " without its marker in "
+              + FileNames.GROUPS_DIR + " are not in the journal (their rows are not counted)");
+        }
+      }
       for (Map.Entry<Long, Path> f : finals.tailMap(expectedSeq, true).entrySet()) {
         boolean committedSince = later.files().stream().anyMatch(x -> x.seq() == f.getKey())
             || (later.pending() != null && later.pending().seq() == f.getKey());
@@ -286,15 +322,24 @@ public final class TaskVerifier {
         problem("HOLE: " + path.getName() + " disappeared while verifying");
         return;
       }
-      long rows = file.countRows(fs);
-      rowsInFiles += rows;
       String n = path.getName();
+      long rows;
+      long length;
+      if (CommittedFile.isGroup(path)) {
+        long[] rowsAndBytes = checkMembers(file);
+        rows = rowsAndBytes[0];
+        length = rowsAndBytes[1];
+      } else {
+        rows = file.countRows(fs);
+        length = file.length();
+      }
+      rowsInFiles += rows;
       if (rows != e.rows()) {
         problem(n + " holds " + rows + " rows but the journal says " + e.rows()
             + (rows < e.rows() ? " (" + (e.rows() - rows) + " rows missing)" : ""));
       }
-      if (file.length() != e.bytes()) {
-        problem(n + " has " + file.length() + " bytes but the journal says " + e.bytes());
+      if (length != e.bytes()) {
+        problem(n + " has " + length + " bytes but the journal says " + e.bytes());
       }
       CommitRecord r = file.record();
       if (r == null) {
@@ -319,6 +364,52 @@ public final class TaskVerifier {
         problem(n + " starts at " + r.from() + " but the file before ends at " + expectedFrom
             + gap(expectedFrom, r.from()));
       }
+    }
+
+    /**
+     * Checks every file a group's marker names: there, its rows and length as the marker says, its own record of
+     * the same write attempt and group; and no other file of the group's sequence in a partition directory.
+     *
+     * @return the rows counted in the files and their bytes
+     */
+    private long[] checkMembers(CommittedFile marker) throws IOException {
+      CommitRecord r = marker.record();
+      if (r == null) {
+        problem("group marker " + marker.path() + " holds no commit record");
+        return new long[] {0, 0};
+      }
+      long rows = 0;
+      long bytes = 0;
+      List<Path> expected = new ArrayList<>();
+      for (CommitRecord.GroupPart part : r.group()) {
+        Path p = PartitionedFiles.memberFinal(marker.path(), part.partition());
+        expected.add(p);
+        Optional<CommittedFile> f = CommittedFile.read(fs, p);
+        String n = part.partition() + "/" + p.getName();
+        if (f.isEmpty()) {
+          problem("HOLE: " + n + " of group " + r.seq() + " (" + part.rows() + " rows) is not in the destination");
+          continue;
+        }
+        long counted = f.get().countRows(fs);
+        rows += counted;
+        bytes += f.get().length();
+        if (counted != part.rows() || f.get().length() != part.bytes()) {
+          problem(n + " holds " + counted + " rows and " + f.get().length() + " bytes but its group's marker says "
+              + part.rows() + " and " + part.bytes());
+        }
+        CommitRecord own = f.get().record();
+        if (own == null || !own.attempt().equals(r.attempt()) || own.seq() != r.seq()
+            || !own.group().equals(PartitionedFiles.inFiles(r.group()))) {
+          problem(n + " does not carry the record of group " + r.seq() + " attempt " + r.attempt() + ": " + own);
+        }
+      }
+      for (Path p : members.getOrDefault(r.seq(), List.of())) {
+        if (expected.stream().noneMatch(x -> x.toUri().getPath().equals(p.toUri().getPath()))) {
+          problem(p.getParent().getName() + "/" + p.getName() + " is not a file of its group " + r.seq()
+              + " (the marker names " + r.group().size() + " files): a duplicate of rows of that group");
+        }
+      }
+      return new long[] {rows, bytes};
     }
   }
 }

@@ -30,6 +30,11 @@ class FileNamesTest {
     assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.parquet", 7, 3));
     assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.csv.inprogress", 7, 3));
     assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.parquet.k3x9.inprogress", 7, 3));
+    assertEquals(OptionalLong.of(42), FileNames.seqOf("ts_day=2026-12-04.part-7-3-0000000042.csv.k3x9.inprogress", 7,
+        3), "a group member's tmp file");
+    assertEquals(OptionalLong.of(42), FileNames.seqOf("part-7-3-0000000042.csv.group", 7, 3), "a group's marker");
+    assertTrue(FileNames.isMemberTmp("ts_day=2026-12-04.part-7-3-0000000042.csv.k3x9.inprogress"));
+    assertTrue(!FileNames.isMemberTmp("part-7-3-0000000042.csv.k3x9.inprogress"));
     assertTrue(FileNames.seqOf("part-7-3-0000000042.parquet.k3x9", 7, 3).isEmpty(), "an attempt only in tmp names");
     assertTrue(FileNames.seqOf("part-7-33-0000000042.parquet", 7, 3).isEmpty());
     assertTrue(FileNames.seqOf("part-77-3-0000000042.parquet", 7, 3).isEmpty());

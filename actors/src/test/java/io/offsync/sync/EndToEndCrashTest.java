@@ -69,8 +69,13 @@ class EndToEndCrashTest {
 
   /** A synctool node joining the collector's cluster, on the shared H2 journal. */
   private static ActorSystem<Void> synctoolNode() {
-    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "EndToEndCrashTest",
-        LocalCluster.nodeConfig(EndToEndTest.nodeConfig(work), Set.of("synctool")));
+    return synctoolNode("EndToEndCrashTest", EndToEndTest.nodeConfig(work), collectors);
+  }
+
+  /** A synctool node of cluster {@code name} with {@code config}, joined to {@code collectors}. */
+  static ActorSystem<Void> synctoolNode(String name, Config config, LocalCluster collectors) {
+    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), name, LocalCluster.nodeConfig(config,
+        Set.of("synctool")));
     LocalCluster.joinAndAwaitUp(s, Cluster.get(collectors.system(0)).selfMember().address(), Duration.ofSeconds(30));
     return s;
   }

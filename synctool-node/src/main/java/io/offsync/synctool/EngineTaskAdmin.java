@@ -139,6 +139,7 @@ public final class EngineTaskAdmin implements TaskAdmin {
           .setDb(s.db()).setTable(s.table()).setTid(s.tid()).setPid(s.pid())
           .setMode(s.mode()).setStartTs(s.startTs()).setDest(s.dest())
           .setFormat(s.format() == null ? "" : s.format().toLowerCase(Locale.ROOT))
+          .setPartitionBy(s.partitionBy() == null ? "" : s.partitionBy())
           .setState(s.state().name()).setPaused(s.state() == SubtaskState.PAUSED)
           .setRows(s.rows()).setBytes(s.bytes()).setFiles(s.files())
           .setStreamOpens(s.streamOpens()).setStreamFailures(s.streamFailures())

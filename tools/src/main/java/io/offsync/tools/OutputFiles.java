@@ -25,7 +25,8 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Reads what a sync task committed into a destination directory: the final {@code part-<tid>-<pid>-<seq>.parquet}
- * files (the {@code _tmp/} directory of files in progress is never read). Values come back as the row codec's
+ * files, directly in it or in its Hive-style partition directories (the {@code _tmp/} directory of files in
+ * progress and the {@code _groups/} markers are never read). Values come back as the row codec's
  * Java types (Long epoch ms for timestamps, {@link LocalDate} for dates, null for NULL), so they compare directly
  * with {@code TabletFixture.expectedRows}. Streams row by row; memory does not grow with the output.
  */
@@ -33,7 +34,11 @@ public final class OutputFiles {
 
   private OutputFiles() {}
 
-  /** Committed part files of {@code dir}, by name (tid, pid, sequence). Missing directory = none. */
+  /**
+   * Committed part files of {@code dir}, by name (tid, pid, sequence), and those of its Hive-style partition
+   * directories ({@code <field>=<value>/}, written with {@code --partition-by}), by directory and name. Missing
+   * directory = none.
+   */
   public static List<FileStatus> committed(FileSystem fs, Path dir) throws IOException {
     if (!fs.exists(dir)) {
       return List.of();
@@ -43,10 +48,27 @@ public final class OutputFiles {
       String name = s.getPath().getName();
       if (s.isFile() && name.startsWith("part-") && !s.getPath().getParent().getName().equals(FileNames.TMP_DIR)) {
         files.add(s);
+      } else if (isPartitionDirectory(s)) {
+        for (FileStatus f : fs.listStatus(s.getPath())) {
+          if (f.isFile() && f.getPath().getName().startsWith("part-")) {
+            files.add(f);
+          }
+        }
       }
     }
-    files.sort(Comparator.comparing(s -> s.getPath().getName()));
+    files.sort(Comparator.comparing(OutputFiles::displayName));
     return files;
+  }
+
+  /** A part file's name, under its partition directory when it has one ({@code ts_day=2026-12-04/part-…}). */
+  public static String displayName(FileStatus file) {
+    String dir = file.getPath().getParent().getName();
+    return dir.contains("=") ? dir + "/" + file.getPath().getName() : file.getPath().getName();
+  }
+
+  private static boolean isPartitionDirectory(FileStatus s) {
+    String name = s.getPath().getName();
+    return s.isDirectory() && name.contains("=") && !name.startsWith("_") && !name.startsWith(".");
   }
 
   /**

@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code bin/offsync-read DEST}: what a sync task committed into DEST (any Hadoop FileSystem URI or local path):
- * each committed file with its row count and size, the total, and the first rows. Parquet files are read with
+ * each committed file with its row count and size (in its partition directory {@code <column>_<unit>=<value>/}
+ * for a task created with {@code --partition-by}), the total, and the first rows. Parquet files are read with
  * parquet-hadoop (row counts from the footers, rows decoded with their logical types); CSV files are printed as
  * they are. DEST may also be an Iceberg table written with format iceberg, or the Hadoop-catalog warehouse holding
  * such tables: each table's schema, row count, offsync's commits per partition and first rows, read with Iceberg's
@@ -77,11 +78,11 @@ public final class ReadOutput implements Callable<Integer> {
     long rows = 0;
     long bytes = 0;
     for (FileStatus s : files) {
-      String name = s.getPath().getName();
+      String name = OutputFiles.displayName(s);
       long n = name.endsWith(".parquet") ? OutputFiles.rowCount(conf, s.getPath()) : csvLines(fs, s.getPath());
       rows += n;
       bytes += s.getLen();
-      System.out.printf("%-40s %10d rows %12d bytes%n", name, n, s.getLen());
+      System.out.printf("%-" + (name.length() > 40 ? 64 : 40) + "s %10d rows %12d bytes%n", name, n, s.getLen());
     }
     System.out.printf("%d files, %d rows, %d bytes in %s%n", files.size(), rows, bytes, dir);
     if (show > 0) {
@@ -110,7 +111,7 @@ public final class ReadOutput implements Callable<Integer> {
 
   private void printFirstRows(FileSystem fs, List<FileStatus> files) throws Exception {
     FileStatus first = files.get(0);
-    System.out.println("first rows of " + first.getPath().getName() + ":");
+    System.out.println("first rows of " + OutputFiles.displayName(first) + ":");
     if (first.getPath().getName().endsWith(".parquet")) {
       System.out.println("  " + String.join(" | ", OutputFiles.columns(fs.getConf(), first.getPath())));
       List<List<Object>> shown = new ArrayList<>();

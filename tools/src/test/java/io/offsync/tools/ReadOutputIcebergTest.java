@@ -63,7 +63,8 @@ class ReadOutputIcebergTest {
     assertEquals("7\n", run(table.location(), "--count"));
   }
 
-  private static String run(String... args) {
+  /** Runs {@code bin/offsync-read} with {@code args}, expecting exit code 0; returns what it printed. */
+  static String run(String... args) {
     PrintStream saved = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));

@@ -469,7 +469,7 @@ public final class SyncToolHelper {
     f.put("collector", s.getCollector());
     f.put("tablet", s.getTabletEndpoint());
     f.put("lastUpdateTime", s.getLastUpdateMs() > 0 ? TIME.format(Instant.ofEpochMilli(s.getLastUpdateMs())) : "");
-    f.put("format", s.getFormat());
+    f.put("format", s.getFormat() + (s.getPartitionBy().isEmpty() ? "" : ", partitioned by " + s.getPartitionBy()));
     f.put("dest", s.getDest());
     if (!s.getReason().isEmpty()) {
       f.put("reason", s.getReason());

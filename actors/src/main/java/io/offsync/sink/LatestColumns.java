@@ -1,0 +1,59 @@
+package io.offsync.sink;
+
+import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.TableSchema;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts the decoded values of a row of any schema version in the order of the table's latest columns, by name
+ * (columns a version lacks are NULL). Not thread-safe: one per sink stage.
+ */
+final class LatestColumns {
+
+  private static final int[] PREFIX = new int[0];
+
+  private final TableSchema schema;
+  private final List<Column> columns;
+  /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
+  private final Map<Integer, int[]> toLatest = new HashMap<>();
+
+  LatestColumns(TableSchema schema) {
+    this.schema = schema;
+    this.columns = schema.latest();
+  }
+
+  /** The values of a row of schema {@code version} in the latest columns' order. */
+  Object[] reorder(int version, Object[] values) {
+    int[] map = toLatest.computeIfAbsent(version, this::mapping);
+    if (map == PREFIX) {
+      return values;
+    }
+    Object[] row = new Object[columns.size()];
+    for (int i = 0; i < values.length && i < map.length; i++) {
+      if (map[i] >= 0) {
+        row[map[i]] = values[i];
+      }
+    }
+    return row;
+  }
+
+  /** Where each column of {@code version} goes in the latest schema, by name. */
+  private int[] mapping(int version) {
+    List<Column> cols = schema.columns(version);
+    int[] map = new int[cols.size()];
+    boolean prefix = cols.size() <= columns.size();
+    for (int i = 0; i < cols.size(); i++) {
+      map[i] = -1;
+      for (int j = 0; j < columns.size(); j++) {
+        if (columns.get(j).name().equals(cols.get(i).name())) {
+          map[i] = j;
+          break;
+        }
+      }
+      prefix &= map[i] == i;
+    }
+    return prefix ? PREFIX : map;
+  }
+}
