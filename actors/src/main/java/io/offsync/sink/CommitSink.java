@@ -3,6 +3,7 @@ package io.offsync.sink;
 import io.offsync.collector.RowPack;
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.RowFormatException;
 import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.Position;
 import java.io.IOException;
@@ -295,17 +296,19 @@ public final class CommitSink {
         deliver();
       }
 
+      /**
+       * Writes a row. Without time partitions, a row whose columns are a prefix of the latest schema goes to the
+       * writer encoded ({@link PartWriter#writeEncoded}: Parquet takes its values without boxing them); other rows
+       * are decoded and reordered first.
+       */
       private void writeRow(byte[] buf, int off, int len) throws IOException {
         Object[] values;
-        int version;
         try {
-          version = RowCodec.schemaVersion(buf, off);
-          values = latest.reorder(version, RowCodec.decode(schema, buf, off));
+          int version = RowCodec.schemaVersion(buf, off);
+          values = group == null && latest.isPrefix(version) ? null
+              : latest.reorder(version, RowCodec.decode(schema, buf, off));
         } catch (RuntimeException e) {
-          throw new IOException("table " + tid + " partition " + pid + ": cannot decode a row of schema version "
-              + (buf[off + 1] & 0xff) + " after position " + framer.lastComplete() + " (the sink knows versions up"
-              + " to " + schema.latestVersion() + "; a newer one means the table changed and the subtask must"
-              + " restart with its current metadata): " + e.getMessage(), e);
+          throw undecodable(buf, off, e);
         }
         if (group != null) {
           if (group.isEmpty()) {
@@ -317,7 +320,22 @@ public final class CommitSink {
         if (writer == null) {
           openFile();
         }
-        writer.write(values);
+        if (values != null) {
+          writer.write(values);
+          return;
+        }
+        try {
+          writer.writeEncoded(schema, buf, off);
+        } catch (RowFormatException e) {
+          throw undecodable(buf, off, e);
+        }
+      }
+
+      private IOException undecodable(byte[] buf, int off, RuntimeException e) {
+        return new IOException("table " + tid + " partition " + pid + ": cannot decode a row of schema version "
+            + (buf[off + 1] & 0xff) + " after position " + framer.lastComplete() + " (the sink knows versions up"
+            + " to " + schema.latestVersion() + "; a newer one means the table changed and the subtask must"
+            + " restart with its current metadata): " + e.getMessage(), e);
       }
 
       private boolean isOpen() {

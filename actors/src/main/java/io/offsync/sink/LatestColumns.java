@@ -39,6 +39,11 @@ final class LatestColumns {
     return row;
   }
 
+  /** Whether the columns of schema {@code version} are the first latest columns, in order (no reorder needed). */
+  boolean isPrefix(int version) {
+    return toLatest.computeIfAbsent(version, this::mapping) == PREFIX;
+  }
+
   /** Where each column of {@code version} goes in the latest schema, by name. */
   private int[] mapping(int version) {
     List<Column> cols = schema.columns(version);

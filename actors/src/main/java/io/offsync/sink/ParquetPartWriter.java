@@ -2,6 +2,9 @@ package io.offsync.sink;
 
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.ColumnType;
+import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.RowVisitor;
+import io.offsync.protocol.codec.TableSchema;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -44,7 +47,7 @@ final class ParquetPartWriter implements PartWriter {
   private final FileSystem fs;
   private final Path path;
   private final FSDataOutputStream out;
-  private final ParquetWriter<Object[]> writer;
+  private final ParquetWriter<Object> writer;
   private final RowWriteSupport support;
   private long rows;
 
@@ -101,6 +104,17 @@ final class ParquetPartWriter implements PartWriter {
     rows++;
   }
 
+  /**
+   * Writes the row straight from its encoded bytes: no boxed values, no {@code String}; string bytes go into the
+   * file as stored (Parquet copies what it keeps, so the buffer may be reused after the call).
+   */
+  @Override
+  public void writeEncoded(TableSchema schema, byte[] buf, int off) throws IOException {
+    support.encoded.set(schema, buf, off);
+    writer.write(support.encoded);
+    rows++;
+  }
+
   @Override
   public long rows() {
     return rows;
@@ -124,7 +138,7 @@ final class ParquetPartWriter implements PartWriter {
     PartFiles.discard(out, fs, path);
   }
 
-  private static final class Builder extends ParquetWriter.Builder<Object[], Builder> {
+  private static final class Builder extends ParquetWriter.Builder<Object, Builder> {
     private final RowWriteSupport support;
 
     Builder(OutputFile file, RowWriteSupport support) {
@@ -138,13 +152,16 @@ final class ParquetPartWriter implements PartWriter {
     }
 
     @Override
-    protected WriteSupport<Object[]> getWriteSupport(Configuration conf) {
+    protected WriteSupport<Object> getWriteSupport(Configuration conf) {
       return support;
     }
   }
 
-  /** Writes {@code Object[]} rows in the decoded Java types of the row codec. */
-  private static final class RowWriteSupport extends WriteSupport<Object[]> {
+  /**
+   * Writes {@code Object[]} rows in the decoded Java types of the row codec, and {@link EncodedRow}s through the
+   * codec's {@link RowVisitor}.
+   */
+  private static final class RowWriteSupport extends WriteSupport<Object> {
     private final MessageType schema;
     /** Per column its name and type, as arrays: the per-value loop reads nothing else. */
     private final String[] names;
@@ -152,6 +169,8 @@ final class ParquetPartWriter implements PartWriter {
     private RecordConsumer consumer;
     /** The commit record, set just before the writer closes and writes the footer. */
     private Map<String, String> record = Map.of();
+    /** The one encoded row being written (reused: Parquet consumes a row within {@code write}). */
+    final EncodedRow encoded = new EncodedRow(this);
 
     RowWriteSupport(List<Column> columns) {
       this.schema = schema(columns);
@@ -180,7 +199,17 @@ final class ParquetPartWriter implements PartWriter {
     }
 
     @Override
-    public void write(Object[] values) {
+    public void write(Object row) {
+      if (row == encoded) {
+        consumer.startMessage();
+        RowCodec.visit(encoded.schema, encoded.buf, encoded.off, encoded);
+        consumer.endMessage();
+      } else {
+        write((Object[]) row);
+      }
+    }
+
+    private void write(Object[] values) {
       RecordConsumer consumer = this.consumer;
       consumer.startMessage();
       int n = Math.min(values.length, names.length);
@@ -205,6 +234,82 @@ final class ParquetPartWriter implements PartWriter {
         consumer.endField(name, i);
       }
       consumer.endMessage();
+    }
+  }
+
+  /** An encoded row as Parquet's record, and the visitor that hands its values to the record consumer. */
+  private static final class EncodedRow implements RowVisitor {
+    private final RowWriteSupport support;
+    private TableSchema schema;
+    private byte[] buf;
+    private int off;
+
+    EncodedRow(RowWriteSupport support) {
+      this.support = support;
+    }
+
+    void set(TableSchema schema, byte[] buf, int off) {
+      this.schema = schema;
+      this.buf = buf;
+      this.off = off;
+    }
+
+    private RecordConsumer start(int column) {
+      RecordConsumer c = support.consumer;
+      c.startField(support.names[column], column);
+      return c;
+    }
+
+    private void end(int column) {
+      support.consumer.endField(support.names[column], column);
+    }
+
+    @Override
+    public void bool(int column, boolean value) {
+      start(column).addBoolean(value);
+      end(column);
+    }
+
+    @Override
+    public void int16(int column, short value) {
+      start(column).addInteger(value);
+      end(column);
+    }
+
+    @Override
+    public void int32(int column, int value) {
+      start(column).addInteger(value);
+      end(column);
+    }
+
+    @Override
+    public void int64(int column, long value) {
+      start(column).addLong(value);
+      end(column);
+    }
+
+    @Override
+    public void float32(int column, float value) {
+      start(column).addFloat(value);
+      end(column);
+    }
+
+    @Override
+    public void float64(int column, double value) {
+      start(column).addDouble(value);
+      end(column);
+    }
+
+    @Override
+    public void date(int column, int epochDay) {
+      start(column).addInteger(epochDay);
+      end(column);
+    }
+
+    @Override
+    public void string(int column, byte[] bytes, int offset, int length) {
+      start(column).addBinary(Binary.fromReusedByteArray(bytes, offset, length));
+      end(column);
     }
   }
 

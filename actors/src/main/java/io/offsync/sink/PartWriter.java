@@ -1,6 +1,8 @@
 package io.offsync.sink;
 
 import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.TableSchema;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
@@ -29,6 +31,15 @@ public interface PartWriter {
   }
 
   void write(Object[] values) throws IOException;
+
+  /**
+   * Writes the encoded row at {@code off} in {@code buf}, whose schema version's columns are the first columns of
+   * this file (later ones are NULL). The default decodes it; a writer that can take values without boxing them
+   * overrides it. Malformed rows throw the codec's {@link io.offsync.protocol.codec.RowFormatException}.
+   */
+  default void writeEncoded(TableSchema schema, byte[] buf, int off) throws IOException {
+    write(RowCodec.decode(schema, buf, off));
+  }
 
   /** Rows written so far. */
   long rows();

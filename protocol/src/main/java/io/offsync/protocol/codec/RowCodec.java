@@ -72,12 +72,32 @@ public final class RowCodec {
    * @throws UnknownSchemaVersionException if the schema does not know the row's version
    */
   public static Object[] decode(TableSchema schema, byte[] buf, int off) {
+    int size = checkedSize(schema, buf, off);
+    return schema.layout(buf[off + 1] & 0xFF).decode(buf, off, size, schema.table());
+  }
+
+  /**
+   * Visits the values of the row starting at {@code off} (columns of its own schema version, NULLs skipped)
+   * without boxing or copying strings: what a writer that takes primitives and byte ranges needs.
+   *
+   * @return the row's schema version
+   * @throws RowFormatException if the row is truncated or malformed
+   * @throws UnknownSchemaVersionException if the schema does not know the row's version
+   */
+  public static int visit(TableSchema schema, byte[] buf, int off, RowVisitor visitor) {
+    int size = checkedSize(schema, buf, off);
+    int version = buf[off + 1] & 0xFF;
+    schema.layout(version).visit(buf, off, size, schema.table(), visitor);
+    return version;
+  }
+
+  private static int checkedSize(TableSchema schema, byte[] buf, int off) {
     int size = rowLength(buf, off);
     if (size > buf.length - off) {
       throw new RowFormatException("table " + schema.table() + ": row at offset " + off + " has size " + size
           + " but only " + (buf.length - off) + " bytes remain in the buffer (truncated row)");
     }
-    return schema.layout(buf[off + 1] & 0xFF).decode(buf, off, size, schema.table());
+    return size;
   }
 
   /**

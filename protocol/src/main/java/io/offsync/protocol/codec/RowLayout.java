@@ -93,6 +93,13 @@ final class RowLayout {
 
   /** Decodes a row whose header (format version, size within the buffer) was already checked. */
   Object[] decode(byte[] b, int off, int size, String table) {
+    Object[] out = new Object[kinds.length];
+    visit(b, off, size, table, new Values(out));
+    return out;
+  }
+
+  /** Visits the non-NULL values of a row whose header was already checked; see {@link RowVisitor}. */
+  void visit(byte[] b, int off, int size, String table, RowVisitor v) {
     int n = kinds.length;
     int addr = addressWidth(size);
     int stringData = stringTable + stringCount * addr;
@@ -100,7 +107,6 @@ final class RowLayout {
       throw new RowFormatException("table " + table + ": row at offset " + off + " has size " + size
           + " but its schema version needs at least " + stringData + " bytes (" + n + " columns)");
     }
-    Object[] out = new Object[n];
     int bitmap = off + HEADER;
     for (int i = 0; i < n; i++) {
       if ((b[bitmap + (i >>> 3)] & (1 << (i & 7))) != 0) {
@@ -108,20 +114,63 @@ final class RowLayout {
       }
       int p = off + slots[i];
       switch (kinds[i]) {
-        case K_BOOL -> out[i] = b[p] != 0 ? Boolean.TRUE : Boolean.FALSE;
-        case K_SMALLINT -> out[i] = (short) SHORT.get(b, p);
-        case K_INT -> out[i] = (int) INT.get(b, p);
-        case K_BIGINT, K_TIMESTAMP -> out[i] = (long) LONG.get(b, p);
-        case K_FLOAT -> out[i] = (float) FLOAT.get(b, p);
-        case K_DOUBLE -> out[i] = (double) DOUBLE.get(b, p);
-        case K_DATE -> out[i] = date((int) INT.get(b, p), i, off, table);
-        default -> out[i] = string(b, off, size, slots[i], addr, stringData, i, table);
+        case K_BOOL -> v.bool(i, b[p] != 0);
+        case K_SMALLINT -> v.int16(i, (short) SHORT.get(b, p));
+        case K_INT -> v.int32(i, (int) INT.get(b, p));
+        case K_BIGINT, K_TIMESTAMP -> v.int64(i, (long) LONG.get(b, p));
+        case K_FLOAT -> v.float32(i, (float) FLOAT.get(b, p));
+        case K_DOUBLE -> v.float64(i, (double) DOUBLE.get(b, p));
+        case K_DATE -> v.date(i, Math.toIntExact(date((int) INT.get(b, p), i, off, table).toEpochDay()));
+        default -> string(b, off, size, slots[i], addr, stringData, i, table, v);
       }
     }
-    return out;
   }
 
-  private String string(byte[] b, int off, int size, int k, int addr, int stringData, int col, String table) {
+  /** {@link #decode}'s visitor: the values in their Java types. */
+  private record Values(Object[] out) implements RowVisitor {
+    @Override
+    public void bool(int column, boolean value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void int16(int column, short value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void int32(int column, int value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void int64(int column, long value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void float32(int column, float value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void float64(int column, double value) {
+      out[column] = value;
+    }
+
+    @Override
+    public void date(int column, int epochDay) {
+      out[column] = LocalDate.ofEpochDay(epochDay);
+    }
+
+    @Override
+    public void string(int column, byte[] buf, int offset, int length) {
+      out[column] = new String(buf, offset, length, StandardCharsets.UTF_8);
+    }
+  }
+
+  private void string(byte[] b, int off, int size, int k, int addr, int stringData, int col, String table,
+      RowVisitor v) {
     int entry = off + stringTable + k * addr;
     long start = address(b, entry, addr);
     long end = k + 1 < stringCount ? address(b, entry + addr, addr) : size;
@@ -130,7 +179,7 @@ final class RowLayout {
           + columns.get(col).name() + "': string bytes [" + start + ", " + end + ") lie outside the string area ["
           + stringData + ", " + size + ")");
     }
-    return new String(b, off + (int) start, (int) (end - start), StandardCharsets.UTF_8);
+    v.string(col, b, off + (int) start, (int) (end - start));
   }
 
   private static long address(byte[] b, int p, int width) {
