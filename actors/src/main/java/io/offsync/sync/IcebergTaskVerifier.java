@@ -150,37 +150,24 @@ final class IcebergTaskVerifier {
     }
 
     void run() {
-      Position expectedFrom = Position.start();
-      long expectedSeq = partition.firstSeq();
-      for (JournaledFiles.Entry e : journal.files()) {
+      long journaledUpTo = journal.walk(partition.firstSeq(), this::problem, (e, expectedFrom) -> {
         journaledRows += e.rows();
-        if (e.seq() != expectedSeq) {
-          problem("the journal skips from file " + expectedSeq + " to " + e.seq());
-        }
-        expectedSeq = e.seq() + 1;
         checkMark(e, expectedFrom);
         checkDataFiles(e, expectedFrom);
-        expectedFrom = e.next();
-      }
-      long journaledUpTo = expectedSeq;
+      });
       for (Map.Entry<Long, List<CommitMark>> m : marks.entrySet()) {
-        if (m.getKey() >= journaledUpTo && !committedSince(m.getKey())) {
+        if (m.getKey() >= journaledUpTo && !later.knows(m.getKey())) {
           problem("a snapshot records commit " + m.getKey() + " of this partition (" + m.getValue().get(0).rows()
               + " rows, up to " + m.getValue().get(0).next() + ") that the journal does not know (the subtask"
               + " adopts it when it next reconciles)");
         }
       }
       for (Map.Entry<Long, List<DataFileOf>> f : files.tailMap(journaledUpTo, true).entrySet()) {
-        if (!committedSince(f.getKey()) && !marks.containsKey(f.getKey())) {
+        if (!later.knows(f.getKey()) && !marks.containsKey(f.getKey())) {
           problem("data file " + f.getValue().get(0).path() + " is in the table but its commit is in neither the"
               + " journal nor a kept snapshot");
         }
       }
-    }
-
-    private boolean committedSince(long seq) {
-      return later.files().stream().anyMatch(x -> x.seq() == seq)
-          || (later.pending() != null && later.pending().seq() == seq);
     }
 
     private void checkMark(JournaledFiles.Entry e, Position expectedFrom) {

@@ -4,6 +4,8 @@ import io.offsync.protocol.position.Position;
 import io.offsync.sink.CommitRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -28,6 +30,31 @@ record JournaledFiles(List<Entry> files, Subtask.FileCommitting pending, Subtask
   /** The position reading resumes at: after the last file, or {@code start} before the first. */
   Position position(Position start) {
     return files.isEmpty() ? start : files.get(files.size() - 1).next();
+  }
+
+  /**
+   * Visits the committed files in sequence order, each with the position it must start at (the one before's end,
+   * the first's {@link Position#start()}), and reports each sequence the journal skips.
+   *
+   * @return the sequence after the last file ({@code firstSeq} if there is none)
+   */
+  long walk(long firstSeq, Consumer<String> problem, BiConsumer<Entry, Position> visit) {
+    Position from = Position.start();
+    long seq = firstSeq;
+    for (Entry e : files) {
+      if (e.seq() != seq) {
+        problem.accept("the journal skips from file " + seq + " to " + e.seq());
+      }
+      seq = e.seq() + 1;
+      visit.accept(e, from);
+      from = e.next();
+    }
+    return seq;
+  }
+
+  /** Whether this journal has committed file {@code seq} or is committing it. */
+  boolean knows(long seq) {
+    return files.stream().anyMatch(x -> x.seq() == seq) || (pending != null && pending.seq() == seq);
   }
 
   /** Folds a subtask's events, oldest first. */

@@ -278,28 +278,7 @@ public final class TaskVerifier {
     }
 
     void run() {
-      Position expectedFrom = Position.start();
-      long expectedSeq = partition.firstSeq();
-      for (JournaledFiles.Entry e : journal.files()) {
-        journaledRows += e.rows();
-        if (e.seq() != expectedSeq) {
-          problem("the journal skips from file " + expectedSeq + " to " + e.seq());
-        }
-        expectedSeq = e.seq() + 1;
-        Path path = finals.get(e.seq());
-        if (path == null) {
-          problem("HOLE: " + name(e.seq()) + " is journaled as committed (" + e.rows() + " rows, " + expectedFrom
-              + " up to " + e.next() + ") but is not in the destination");
-          expectedFrom = e.next();
-          continue;
-        }
-        try {
-          checkFile(e, path, expectedFrom);
-        } catch (IOException | RuntimeException ex) {
-          problem(path.getName() + " cannot be read: " + ex.getMessage());
-        }
-        expectedFrom = e.next();
-      }
+      long expectedSeq = journal.walk(partition.firstSeq(), this::problem, this::check);
       for (Map.Entry<Long, List<Path>> m : members.tailMap(expectedSeq, true).entrySet()) {
         if (!finals.containsKey(m.getKey())) {
           problem(m.getValue() + ": part file(s) of group " + m.getKey() + " without its marker in "
@@ -307,12 +286,25 @@ public final class TaskVerifier {
         }
       }
       for (Map.Entry<Long, Path> f : finals.tailMap(expectedSeq, true).entrySet()) {
-        boolean committedSince = later.files().stream().anyMatch(x -> x.seq() == f.getKey())
-            || (later.pending() != null && later.pending().seq() == f.getKey());
-        if (!committedSince) {
+        if (!later.knows(f.getKey())) {
           problem(f.getValue().getName() + " is in the destination but not in the journal (its rows are not"
               + " counted; the subtask adopts it when it next reconciles, if its record allows)");
         }
+      }
+    }
+
+    private void check(JournaledFiles.Entry e, Position expectedFrom) {
+      journaledRows += e.rows();
+      Path path = finals.get(e.seq());
+      if (path == null) {
+        problem("HOLE: " + name(e.seq()) + " is journaled as committed (" + e.rows() + " rows, " + expectedFrom
+            + " up to " + e.next() + ") but is not in the destination");
+        return;
+      }
+      try {
+        checkFile(e, path, expectedFrom);
+      } catch (IOException | RuntimeException ex) {
+        problem(path.getName() + " cannot be read: " + ex.getMessage());
       }
     }
 
