@@ -10,7 +10,10 @@
 #
 # start waits until the process is a member (Up) of the cluster and answers its health endpoint: data_collector
 # http://<endpoint>/status saying "cluster: Up", synctool http://<management.host>:<management.port>/ready
-# (cluster joined, ZooKeeper, journal, HDFS reachable);
+# (cluster joined, ZooKeeper, journal, HDFS reachable); https:// when the conf sets a key store for them
+# (--http_tls_keystore, server.tls.keystore), with the bearer token of the conf's token file
+# (--http_auth_token_file; server.auth.read_token_file, else server.auth.token_file), passed to curl on stdin. The
+# certificate is checked against OFFSYNC_CACERT (a PEM file) when set, else not (the node's own port);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
 # JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g), after offsync_jvm_opts of bin/common.sh.
@@ -49,8 +52,11 @@ case "$component" in
     [ -f "$cfg" ] || { echo "missing $cfg" >&2; exit 2; }
     args=("--flagfile=$cfg")
     endpoint="$(flag endpoint "$cfg" 127.0.0.1:8888)"
-    # the status page listens on the endpoint's port, on http_bind_host (default every interface)
-    health="http://$(local_host "$(flag http_bind_host "$cfg" 0.0.0.0)"):${endpoint##*:}/status"
+    # the status page listens on the endpoint's port, on http_bind_host (default the endpoint's host)
+    bind="$(flag http_bind_host "$cfg" "")"; [ -n "$bind" ] || bind="${endpoint%:*}"
+    scheme=http; [ -z "$(flag http_tls_keystore "$cfg" "")" ] || scheme=https
+    token_file="$(flag http_auth_token_file "$cfg" "")"
+    health="$scheme://$(local_host "$bind"):${endpoint##*:}/status"
     member_line='^cluster: Up' ;;
   synctool)
     module=synctool-node; main=io.offsync.synctool.SyncToolMain; cfg="$conf/synctool.properties"
@@ -60,7 +66,10 @@ case "$component" in
     mhost="$(prop management.host "$cfg" "")"
     [ -n "$mhost" ] || mhost="$(prop cluster.host "$cfg" "")"
     [ -n "$mhost" ] || mhost="$server_host"
-    health="http://$(local_host "$mhost"):$(prop management.port "$cfg" 8849)/ready"
+    scheme=http; [ -z "$(prop server.tls.keystore "$cfg" "")" ] || scheme=https
+    token_file="$(prop server.auth.read_token_file "$cfg" "")"
+    [ -n "$token_file" ] || token_file="$(prop server.auth.token_file "$cfg" "")"
+    health="$scheme://$(local_host "$mhost"):$(prop management.port "$cfg" 8849)/ready"
     member_line='' ;;
   *) usage ;;
 esac
@@ -74,13 +83,28 @@ running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$main"
 }
 
-healthy() { curl -sf -m 5 -o /dev/null "$health"; }
+# a relative token file is relative to the offsync home (the node's working directory)
+[ -z "$token_file" ] || [ "${token_file#/}" != "$token_file" ] || token_file="$home/$token_file"
+# curl of the health endpoint: TLS and the token as configured (the token on stdin, never on the command line)
+hcurl() {
+  local opts=(-s -m 5)
+  if [ "$scheme" = https ]; then
+    if [ -n "${OFFSYNC_CACERT:-}" ]; then opts+=(--cacert "$OFFSYNC_CACERT"); else opts+=(-k); fi
+  fi
+  if [ -n "$token_file" ] && [ -r "$token_file" ]; then
+    printf 'header = "Authorization: Bearer %s"\n' "$(head -n 1 "$token_file" | tr -d '[:space:]')" \
+      | curl "${opts[@]}" -K - "$@"
+  else
+    curl "${opts[@]}" "$@"
+  fi
+}
+healthy() { hcurl -f -o /dev/null "$health"; }
 # started: healthy, and for a collector Up in the cluster (its /status answers before it has joined)
 member() {
-  if [ -z "$member_line" ]; then healthy; else curl -sf -m 5 "$health" 2>/dev/null | grep -q "$member_line"; fi
+  if [ -z "$member_line" ]; then healthy; else hcurl -f "$health" 2>/dev/null | grep -q "$member_line"; fi
 }
 # why the health endpoint is not 200 (/ready names the failing dependency in its body), or that it is silent
-why_unhealthy() { curl -s -m 5 "$health" 2>/dev/null | head -c 2000 || true; }
+why_unhealthy() { hcurl "$health" 2>/dev/null | head -c 2000 || true; }
 
 start() {
   if running; then
@@ -151,7 +175,7 @@ status() {
   fi
   echo "$component running (pid $(cat "$pidfile")), log $logfile"
   local body
-  if ! body="$(curl -sf -m 5 "$health")"; then
+  if ! body="$(hcurl -f "$health")"; then
     local why; why="$(why_unhealthy)"
     echo "but $health does not answer${why:+ 200: $why}" >&2
     return 3

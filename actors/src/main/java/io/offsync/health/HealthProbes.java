@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.AbstractExtensionId;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * completes with true or fails with a {@link NotReadyException} whose message lists every failing probe with its
  * reason: Pekko Management puts that message in the {@code /ready} response body. Whenever the set of failing
  * probes changes, the change is logged once (WARN with the reasons when not ready, INFO when ready again), not on
- * every poll.
+ * every poll. The node also checks itself every {@code offsync.health.self-check-interval}, so its log names a
+ * failing dependency (a TLS mismatch with the cluster, a NameNode that refuses it) even when nothing polls
+ * {@code /ready}.
  */
 public final class HealthProbes implements Extension {
 
@@ -55,13 +58,18 @@ public final class HealthProbes implements Extension {
 
   private static final Logger log = LoggerFactory.getLogger(HealthProbes.class);
 
+  private final ExtendedActorSystem system;
   private final Duration answerWithin;
+  private final Duration selfCheck;
   private final List<Probe> probes = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean checking = new AtomicBoolean();
   private volatile boolean registered;
   private List<String> lastFailing;
 
-  private HealthProbes(Duration answerWithin) {
-    this.answerWithin = answerWithin;
+  private HealthProbes(ExtendedActorSystem system) {
+    this.system = system;
+    this.answerWithin = system.settings().config().getDuration("offsync.health.answer-within");
+    this.selfCheck = system.settings().config().getDuration("offsync.health.self-check-interval");
   }
 
   public static HealthProbes get(ActorSystem system) {
@@ -76,6 +84,9 @@ public final class HealthProbes implements Extension {
   public void register(List<Probe> all) {
     probes.addAll(all);
     registered = true;
+    if (!selfCheck.isZero() && checking.compareAndSet(false, true)) {
+      system.scheduler().scheduleWithFixedDelay(selfCheck, selfCheck, this::allReady, system.dispatcher());
+    }
   }
 
   /** True when probes are registered and every one answers; otherwise fails with a {@link NotReadyException}. */
@@ -154,7 +165,7 @@ public final class HealthProbes implements Extension {
   public static final class Id extends AbstractExtensionId<HealthProbes> implements ExtensionIdProvider {
     @Override
     public HealthProbes createExtension(ExtendedActorSystem system) {
-      return new HealthProbes(system.settings().config().getDuration("offsync.health.answer-within"));
+      return new HealthProbes(system);
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.offsync.sink.PartWriter;
 import io.offsync.sink.PartitionBy;
 import io.offsync.sink.RolledFile;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.security.PrivilegedExceptionAction;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -25,7 +28,9 @@ import org.apache.iceberg.exceptions.NoSuchTableException;
  * One subtask's view of its task's Iceberg table: the layout its commit sink writes data files through, the
  * commit of a rolled file, and the stray cleanup of recovery. The table is looked up lazily: recovery only loads
  * an existing table ({@link #loadExisting}); opening a stream creates or evolves it ({@link #openForWrite}).
- * Every method does blocking catalog or file-system I/O.
+ * Every method does blocking catalog or file-system I/O. The first of them to run must run as the destination's
+ * user ({@code DestinationUser.call}): the catalog and its {@link UserFileIO} act as the Hadoop user current then,
+ * and so does the file system data files are written through ({@link #layout}, which may run on any thread).
  */
 public final class IcebergDestination {
 
@@ -41,6 +46,7 @@ public final class IcebergDestination {
   /** The writers of the current stream's rolls, by the roll's path: they describe the data files to commit. */
   private final Map<String, IcebergPartWriter> writers = new ConcurrentHashMap<>();
   private Catalog catalog;
+  private UserGroupInformation user;
   private IcebergCommitter committer;
 
   /**
@@ -62,15 +68,16 @@ public final class IcebergDestination {
     this.partitionBy = partitionBy;
   }
 
-  private Catalog catalog() {
+  private Catalog catalog() throws IOException {
     if (catalog == null) {
+      user = UserGroupInformation.getCurrentUser();
       catalog = IcebergTables.catalog(settings, warehouse, conf);
     }
     return catalog;
   }
 
   /** Creates the table or adds the columns it lacks, so that rows of {@code schema} can be written. */
-  public synchronized void openForWrite(TableSchema schema) {
+  public synchronized void openForWrite(TableSchema schema) throws IOException {
     Table table = IcebergTables.open(catalog(), id, schema,
         s -> IcebergTables.partitionSpec(s, partitionBy), settings);
     committer = new IcebergCommitter(table, settings.commitRetries(), settings.expireSnapshotsAfter(),
@@ -78,7 +85,7 @@ public final class IcebergDestination {
   }
 
   /** Loads the table if it exists; false if it does not (nothing was ever written). */
-  public synchronized boolean loadExisting() {
+  public synchronized boolean loadExisting() throws IOException {
     if (committer != null) {
       committer.table().refresh();
       return true;
@@ -156,8 +163,13 @@ public final class IcebergDestination {
     return committer.deleteStray(fileSystem(committer.table()), subtask, tid, pid, incarnation, Set.of());
   }
 
-  /** The file system of the table's location (the warehouse's for the Hadoop catalog). */
+  /** The file system of the table's location (the warehouse's for the Hadoop catalog), as the catalog's user. */
   private FileSystem fileSystem(Table table) throws IOException {
-    return new Path(table.location()).getFileSystem(conf);
+    try {
+      return user.doAs((PrivilegedExceptionAction<FileSystem>) () -> new Path(table.location()).getFileSystem(conf));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while opening the file system of " + table.location());
+    }
   }
 }

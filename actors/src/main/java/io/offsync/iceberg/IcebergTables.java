@@ -34,7 +34,10 @@ public final class IcebergTables {
 
   private IcebergTables() {}
 
-  /** The catalog for a task writing into {@code warehouse} (any Hadoop FileSystem URI). */
+  /**
+   * The catalog for a task writing into {@code warehouse} (any Hadoop FileSystem URI). A Hadoop catalog does its
+   * file I/O as the Hadoop user current when this is called ({@link UserFileIO}): call it as the destination's user.
+   */
   public static Catalog catalog(IcebergSettings settings, String warehouse, Configuration conf) {
     Map<String, String> props = new HashMap<>(settings.catalogProperties());
     props.put(CatalogUtil.ICEBERG_CATALOG_TYPE, settings.catalogType());
@@ -43,6 +46,7 @@ public final class IcebergTables {
       props.put(CatalogProperties.URI, settings.uri());
     } else {
       props.putIfAbsent(CatalogProperties.LOCK_IMPL, JvmLockManager.class.getName());
+      props.putIfAbsent(CatalogProperties.FILE_IO_IMPL, UserFileIO.class.getName());
     }
     return CatalogUtil.buildIcebergCatalog("offsync", props, conf);
   }

@@ -218,9 +218,10 @@ public final class DestinationUser implements AutoCloseable {
     if (p != null) {
       return Optional.of(p);
     }
+    // Java drops an expired ticket from the subject when it next looks for one: no ticket = expired too
     Optional<Instant> end = ticketEnd();
-    if (end.isPresent() && end.get().isBefore(Instant.now())) {
-      return Optional.of("the Kerberos ticket of " + principal + " expired at " + end.get()
+    if (end.isEmpty() || end.get().isBefore(Instant.now())) {
+      return Optional.of("the Kerberos ticket of " + principal + " expired" + end.map(e -> " at " + e).orElse("")
           + " and was not renewed from hadoop.kerberos.keytab = " + keytab);
     }
     return Optional.empty();

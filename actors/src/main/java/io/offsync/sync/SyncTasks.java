@@ -207,7 +207,7 @@ public final class SyncTasks {
    * against its journal and the records in the files; see {@link TaskVerifier}. Changes nothing.
    */
   public CompletionStage<TaskVerifier.Report> verify(String db, String table) {
-    return TaskVerifier.verify(system, env.hadoopConf(), blocking, db, table).handle((report, failure) -> {
+    return TaskVerifier.verify(system, env.hadoopConf(), env.user(), blocking, db, table).handle((report, failure) -> {
       refusal(null, failure);
       return report;
     });

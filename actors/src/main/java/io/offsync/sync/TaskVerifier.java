@@ -6,6 +6,7 @@ import io.offsync.protocol.position.Position;
 import io.offsync.sink.CommitOps;
 import io.offsync.sink.CommitRecord;
 import io.offsync.sink.CommittedFile;
+import io.offsync.sink.DestinationUser;
 import io.offsync.sink.FileNames;
 import io.offsync.sink.PartitionBy;
 import io.offsync.sink.PartitionedFiles;
@@ -24,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -59,8 +61,8 @@ public final class TaskVerifier {
    * Verifies the latest incarnation of the task of {@code db.table} (running, paused, completed or deleted: its
    * files stay). Fails with a {@link SyncTaskException} when no task was ever created for the table.
    */
-  public static CompletionStage<Report> verify(ActorSystem<?> system, Configuration hadoopConf, Executor blocking,
-      String db, String table) {
+  public static CompletionStage<Report> verify(ActorSystem<?> system, Configuration hadoopConf, DestinationUser user,
+      Executor blocking, String db, String table) {
     String key = TaskSpec.key(db, table);
     return events(system, "TableTask|" + key).thenCompose(events -> {
       TableTask.TaskCreated created = null;
@@ -83,15 +85,24 @@ public final class TaskVerifier {
       if (task.spec().format() == OutputFormat.ICEBERG) {
         IcebergSettings settings = IcebergSettings.fromConfig(system.settings().config());
         return journals(system, task).thenCompose(before -> CompletableFuture
-            .supplyAsync(() -> IcebergTaskVerifier.load(settings, hadoopConf, task), blocking)
+            .supplyAsync(() -> as(user, () -> IcebergTaskVerifier.load(settings, hadoopConf, task)), blocking)
             .thenCompose(iceberg -> journals(system, task).thenApplyAsync(
                 after -> IcebergTaskVerifier.check(task, state, before, iceberg, after), blocking)));
       }
       return journals(system, task).thenCompose(before -> CompletableFuture
-          .supplyAsync(() -> listing(hadoopConf, task), blocking)
+          .supplyAsync(() -> as(user, () -> listing(hadoopConf, task)), blocking)
           .thenCompose(files -> journals(system, task).thenApplyAsync(
-              after -> check(hadoopConf, task, state, before, files, after), blocking)));
+              after -> as(user, () -> check(hadoopConf, task, state, before, files, after)), blocking)));
     });
+  }
+
+  /** {@code body} as the destination's user (its Kerberos principal, when it has one). */
+  private static <T> T as(DestinationUser user, Supplier<T> body) {
+    try {
+      return user.call(body::get);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static CompletionStage<List<Object>> events(ActorSystem<?> system, String persistenceId) {

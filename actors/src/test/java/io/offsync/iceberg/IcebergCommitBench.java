@@ -26,7 +26,7 @@ import org.apache.iceberg.Table;
  * {@code partitions} threads (subtasks) each commit {@code commits / partitions} small data files (100 rows) into
  * one table, as mode 2 does once per roll and partition. Printed per window of commits: mean and max commit time
  * (the data file is written before, not timed), live snapshots, manifests of the current snapshot, size of the
- * current metadata.json. Run twice: without expiry, then keeping the newest {@code retain} snapshots (an hour of
+ * current metadata.json, and the manifest and manifest-list files in the metadata directory. Run twice: without expiry, then keeping the newest {@code retain} snapshots (an hour of
  * 4 partitions at the default 60 s roll = 240). Run: {@code java -cp <test classpath>
  * io.offsync.iceberg.IcebergCommitBench [commits] [partitions] [local|hdfs] [retain]}.
  */
@@ -65,7 +65,8 @@ public final class IcebergCommitBench {
     AtomicLong done = new AtomicLong();
     System.out.printf(Locale.ROOT, "%n%s, %d partitions, %s%n", warehouse.startsWith("hdfs") ? "HDFS" : "local FS",
         partitions, expireAfter.isZero() ? "no expiry" : "expiry keeping the newest " + retain + " snapshots");
-    System.out.println("commits  mean-ms  max-ms  snapshots  manifests  metadata.json-KiB");
+    System.out.println("commits  mean-ms  max-ms  snapshots  manifests  metadata.json-KiB  manifest-files"
+        + "  manifest-lists");
     ExecutorService pool = Executors.newFixedThreadPool(partitions);
     try {
       List<Future<?>> all = new ArrayList<>();
@@ -120,9 +121,19 @@ public final class IcebergCommitBench {
     String metadata = ((org.apache.iceberg.HasTableOperations) t).operations().current().metadataFileLocation();
     Path mp = new Path(metadata);
     FileStatus st = mp.getFileSystem(conf).getFileStatus(mp);
+    int lists = 0;
+    int manifestFiles = 0;
+    for (FileStatus f : mp.getFileSystem(conf).listStatus(mp.getParent())) {
+      String name = f.getPath().getName();
+      if (name.startsWith("snap-") && name.endsWith(".avro")) {
+        lists++;
+      } else if (name.endsWith(".avro")) {
+        manifestFiles++;
+      }
+    }
     double mean = Arrays.stream(window).filter(x -> x > 0).average().orElse(0) / 1e6;
     double max = Arrays.stream(window).max().orElse(0) / 1e6;
-    System.out.printf(Locale.ROOT, "%7d  %7.1f  %6.0f  %9d  %9d  %17.0f%n", n, mean, max, snapshots, manifests,
-        st.getLen() / 1024.0);
+    System.out.printf(Locale.ROOT, "%7d  %7.1f  %6.0f  %9d  %9d  %17.0f  %14d  %14d%n", n, mean, max, snapshots,
+        manifests, st.getLen() / 1024.0, manifestFiles, lists);
   }
 }

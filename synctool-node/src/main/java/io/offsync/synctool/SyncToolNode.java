@@ -6,7 +6,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.handle;
 import com.typesafe.config.Config;
 import io.offsync.cluster.ClusterTls;
 import io.offsync.health.HealthProbes;
+import io.offsync.health.ManagementServer;
 import io.offsync.membership.ClusterMembership;
+import io.offsync.security.ServerTls;
 import io.offsync.sink.DestinationUser;
 import io.offsync.protocol.admin.SyncToolAdminHandlerFactory;
 import io.offsync.synctool.admin.AdminService;
@@ -18,8 +20,6 @@ import io.offsync.synctool.http.SyncToolMetrics;
 import io.offsync.synctool.http.OpenMldbRoutes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -29,8 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
@@ -42,13 +40,11 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
@@ -59,10 +55,11 @@ import org.slf4j.LoggerFactory;
  * joined to its cluster, the task engine, the admin server on {@code server.port} (OpenMLDB HTTP/JSON endpoints
  * and gRPC {@code offsync.admin.SyncToolAdmin} on one socket: HTTP/1.1 and HTTP/2, cleartext or TLS
  * ({@code server.tls.*}); Prometheus {@code /metrics} there too; a bearer token when {@code server.auth.*} sets one,
- * {@link AdminAuth}), and Pekko
- * Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on {@code management.port}. {@code /ready}
- * needs the node Up in the cluster, ZooKeeper connected, the journal answering and every destination file system
- * reachable ({@link FileSystemProbe}); when not, its body and one WARN per change name what fails.
+ * {@link AdminAuth}), and Pekko Management ({@code /alive}, {@code /ready}, {@code /cluster/members}) on
+ * {@code management.port}, with the same TLS and tokens ({@link ManagementServer}: without a token the probes
+ * answer their status code only). {@code /ready} needs the node Up in the cluster, ZooKeeper connected, the journal
+ * answering and every destination file system reachable ({@link FileSystemProbe}); when not, its body (for a
+ * caller with a token, when tokens are set) and one WARN per change name what fails.
  *
  * <p>Start-up fails, with a message naming the setting to fix, when ZooKeeper cannot be reached within
  * {@code 3 × request.timeout}, the journal cannot be opened or a port is taken; whatever was started is stopped
@@ -86,17 +83,17 @@ public final class SyncToolNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final CuratorFramework zookeeper;
   private final ServerBinding binding;
-  private final int managementPort;
+  private final ServerBinding management;
   private final FileSystemProbe fsProbe;
   private final DestinationUser user;
 
   private SyncToolNode(SyncToolSettings settings, ActorSystem<Void> system, CuratorFramework zookeeper,
-      ServerBinding binding, int managementPort, FileSystemProbe fsProbe, DestinationUser user) {
+      ServerBinding binding, ServerBinding management, FileSystemProbe fsProbe, DestinationUser user) {
     this.settings = settings;
     this.system = system;
     this.zookeeper = zookeeper;
     this.binding = binding;
-    this.managementPort = managementPort;
+    this.management = management;
     this.fsProbe = fsProbe;
     this.user = user;
   }
@@ -113,7 +110,7 @@ public final class SyncToolNode implements AutoCloseable {
     }
     settings.checkAdminExposure();
     AdminAuth auth = adminAuth(settings);
-    ConnectionContext https = adminHttps(settings);
+    HttpsConnectionContext https = adminHttps(settings);
     Configuration hadoopConf = hadoopConfiguration(settings);
     DestinationUser user;
     try {
@@ -131,6 +128,8 @@ public final class SyncToolNode implements AutoCloseable {
     ActorSystem<Void> system = null;
     FileSystemProbe fsProbe = null;
     ClusterMembership membership = null;
+    ServerBinding binding = null;
+    ServerBinding management = null;
     try {
       system = ActorSystem.create(Behaviors.empty(), SyncToolSettings.SYSTEM_NAME,
           settings.toPekkoConfig(fallback));
@@ -161,16 +160,21 @@ public final class SyncToolNode implements AutoCloseable {
           handle(SyncToolAdminHandlerFactory.create(new AdminGrpcService(admin), system))));
       ServerBuilder server = Http.get(system).newServerAt(settings.serverHost(), settings.serverPort());
       if (https != null) {
-        server = server.enableHttps((HttpsConnectionContext) https);
+        server = server.enableHttps(https);
       }
-      ServerBinding binding = server.bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      PekkoManagement.get(system).start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      log.info("synctool node up: admin (HTTP/JSON + gRPC{}{}) on {}, management on {}:{}, cluster {}:{}",
-          https == null ? ", plain" : ", TLS", auth.enabled() ? ", bearer token" : ", no authentication",
-          binding.localAddress(), settings.managementHost(), settings.managementPort(), settings.clusterHost(),
-          settings.clusterPort());
-      return new SyncToolNode(settings, system, zk, binding, settings.managementPort(), fsProbe, user);
+      binding = server.bind(route).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      management = ManagementServer.bind(system, settings.managementHost(), settings.managementPort(), https,
+          auth.tokens(), "server.auth.token_file or server.auth.read_token_file", timeout);
+      log.info("synctool node up: admin (HTTP/JSON + gRPC) and management on {} and {} ({}, {}), cluster {}:{}",
+          binding.localAddress(), management.localAddress(), https == null ? "plain HTTP" : "TLS",
+          auth.enabled() ? "bearer tokens" : "no authentication", settings.clusterHost(), settings.clusterPort());
+      return new SyncToolNode(settings, system, zk, binding, management, fsProbe, user);
     } catch (Exception e) {
+      for (ServerBinding b : new ServerBinding[] {binding, management}) {
+        if (b != null) {
+          b.unbind();
+        }
+      }
       if (fsProbe != null) {
         fsProbe.close();
       }
@@ -206,26 +210,17 @@ public final class SyncToolNode implements AutoCloseable {
     }
   }
 
-  /** The admin port's TLS context from server.tls.keystore, or null for plain HTTP. */
-  private static ConnectionContext adminHttps(SyncToolSettings settings) {
+  /** The TLS context of the admin and management ports from server.tls.keystore, or null for plain HTTP. */
+  private static HttpsConnectionContext adminHttps(SyncToolSettings settings) {
     SyncToolSettings.AdminSecurity sec = settings.adminSecurity();
     if (sec.keyStore() == null) {
       return null;
     }
-    char[] password = sec.keyStorePassword().toCharArray();
-    try (java.io.InputStream in = Files.newInputStream(sec.keyStore())) {
-      KeyStore ks = KeyStore.getInstance(sec.keyStore().toString().endsWith(".jks") ? "JKS"
-          : KeyStore.getDefaultType());
-      ks.load(in, password);
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(ks, password);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
-      return ConnectionContext.httpsServer(ctx);
-    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-      throw new SyncToolSettings.SettingsException("server.tls.keystore = " + sec.keyStore() + " cannot be opened ("
-          + e.getMessage() + "): check that it is a PKCS#12 or JKS key store and that"
-          + " server.tls.keystore_password is its password");
+    try {
+      return ServerTls.https(sec.keyStore(), sec.keyStorePassword(), "server.tls.keystore",
+          "server.tls.keystore_password");
+    } catch (IllegalArgumentException e) {
+      throw new SyncToolSettings.SettingsException(e.getMessage());
     }
   }
 
@@ -317,8 +312,9 @@ public final class SyncToolNode implements AutoCloseable {
     return binding.localAddress().getPort();
   }
 
+  /** The bound management port ({@code /alive}, {@code /ready}, {@code /cluster/members}). */
   public int managementPort() {
-    return managementPort;
+    return management.localAddress().getPort();
   }
 
   /** The user destination file-system calls run as (a Kerberos principal, or the process user). */
@@ -335,7 +331,7 @@ public final class SyncToolNode implements AutoCloseable {
   public void close() {
     try {
       binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      PekkoManagement.get(system).stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      management.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.debug("unbind during close failed", e);
     }

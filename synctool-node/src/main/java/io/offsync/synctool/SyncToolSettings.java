@@ -315,17 +315,26 @@ public record SyncToolSettings(
   }
 
   /**
-   * Refuses an admin port that anyone on the network could use: no {@code server.auth.token_file} on a
-   * {@code server.host} that is not a loopback address, unless {@code server.auth.insecure=true} says so.
+   * Refuses an admin or management port that anyone on the network could use: no {@code server.auth.token_file}
+   * on a {@code server.host} or {@code management.host} that is not a loopback address, unless
+   * {@code server.auth.insecure=true} says so.
    */
   public void checkAdminExposure() {
-    if (adminSecurity.tokenFile() != null || adminSecurity.insecure() || isLoopback(serverHost)) {
+    if (adminSecurity.tokenFile() != null || adminSecurity.insecure()) {
       return;
     }
-    throw new SettingsException("server.host = " + serverHost + " would let anyone who reaches port " + serverPort
-        + " create and delete sync tasks: set server.auth.token_file (a bearer token the helper passes with"
-        + " --token-file), bind server.host to 127.0.0.1, or set server.auth.insecure=true to allow it"
-        + " explicitly (e.g. for OpenMLDB's synctool_helper.py, which sends no credentials)");
+    if (!isLoopback(serverHost)) {
+      throw new SettingsException("server.host = " + serverHost + " would let anyone who reaches port " + serverPort
+          + " create and delete sync tasks: set server.auth.token_file (a bearer token the helper passes with"
+          + " --token-file), bind server.host to 127.0.0.1, or set server.auth.insecure=true to allow it"
+          + " explicitly (e.g. for OpenMLDB's synctool_helper.py, which sends no credentials)");
+    }
+    if (!isLoopback(managementHost)) {
+      throw new SettingsException("management.host = " + managementHost + " would show this node's cluster members"
+          + " and the state of its dependencies to anyone who reaches port " + managementPort + ": set"
+          + " server.auth.token_file (management then asks for it or the read-only token, except the status code of"
+          + " /alive and /ready), bind management.host to 127.0.0.1, or set server.auth.insecure=true to allow it");
+    }
   }
 
   private static boolean isLoopback(String host) {

@@ -1,12 +1,16 @@
 package io.offsync.synctool;
 
+import static io.offsync.synctool.TestNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.offsync.collector.node.CollectorNode;
+import io.offsync.collector.node.DataCollectorFlags;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.ListCollectorsRequest;
 import io.offsync.protocol.admin.StatusRequest;
@@ -14,6 +18,7 @@ import io.offsync.protocol.admin.SyncToolAdminClient;
 import io.offsync.protocol.admin.TableRef;
 import io.offsync.synctool.cli.SyncToolHelper;
 import io.offsync.testkit.EmbeddedZooKeeper;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -45,11 +51,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The admin port with TLS and bearer tokens, on a real synctool node: HTTP/JSON and gRPC without a token or with
- * a wrong one are refused (401 / UNAUTHENTICATED), the read-only token may read but not change tasks (403 /
- * PERMISSION_DENIED), the admin token may do both; {@code bin/synctool-helper}'s client over TLS with
- * {@code --cacert} and {@code --token-file}; an unauthenticated admin port on a non-loopback address is refused
- * unless {@code server.auth.insecure=true}.
+ * The admin and management ports with TLS and bearer tokens, on a real synctool node: HTTP/JSON and gRPC without a
+ * token or with a wrong one are refused (401 / UNAUTHENTICATED), the read-only token may read but not change tasks
+ * (403 / PERMISSION_DENIED), the admin token may do both; {@code bin/synctool-helper}'s client over TLS with
+ * {@code --cacert} and {@code --token-file}; management over HTTPS: {@code /alive} and {@code /ready} give their
+ * status code to anyone but their reason only with a token, {@code /cluster/members} needs a token. The same on a
+ * real collector node that is not ready (no synctool in its cluster), for its {@code /status}, {@code /metrics}
+ * and management. An unauthenticated admin, management or status port on a non-loopback address is refused
+ * unless the insecure setting says so.
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -61,6 +70,7 @@ class AdminAuthTest {
   @TempDir static Path tmp;
   EmbeddedZooKeeper zk;
   SyncToolNode node;
+  CollectorNode collector;
   TestKeyStores.Pair tls;
   Path adminToken;
   Path readToken;
@@ -80,6 +90,12 @@ class AdminAuthTest {
     p.setProperty("server.auth.token_file", adminToken.toString());
     p.setProperty("server.auth.read_token_file", readToken.toString());
     node = SyncToolNode.start(SyncToolSettings.parse(p, null), ConfigFactory.load(), EngineTaskAdmin.engine());
+    // its own ZooKeeper root: it finds no synctool to join, so its /ready stays 500 with a reason
+    collector = TestNodes.collector(zk.connectString(), "/elsewhere", Files.createDirectories(tmp.resolve("hdd")),
+        tmp.resolve("datadir"), freePort(), freePort(), Map.of(
+            "http_tls_keystore", tls.keyStore().toString(),
+            "http_tls_keystore_password", TestKeyStores.PASSWORD,
+            "http_auth_token_file", readToken.toString()));
     KeyStore trust = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(tls.trustStore())) {
       trust.load(in, TestKeyStores.PASSWORD.toCharArray());
@@ -99,7 +115,7 @@ class AdminAuthTest {
     if (clientSystem != null) {
       clientSystem.terminate();
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, zk}) {
+    for (AutoCloseable c : new AutoCloseable[] {collector, node, zk}) {
       if (c != null) {
         c.close();
       }
@@ -126,6 +142,15 @@ class AdminAuthTest {
   HttpResponse<String> metrics(String token) throws Exception {
     return https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + node.serverPort() + "/metrics"))
         .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(int port, String path, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path)).GET()
+        .timeout(Duration.ofSeconds(10));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return https.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** The status of a gRPC call over TLS with {@code token} (null = none), OK when it succeeded. */
@@ -226,6 +251,65 @@ class AdminAuthTest {
   }
 
   @Test
+  void theSynctoolsManagementTakesTheAdminPortsTlsAndTokens() throws Exception {
+    int port = node.managementPort();
+    HttpResponse<String> alive = get(port, "/alive", null);
+    assertEquals(200, alive.statusCode(), alive.body());
+    assertEquals("OK", alive.body());
+    HttpResponse<String> ready = get(port, "/ready", null);
+    assertTrue(ready.body().equals("OK") || ready.body().startsWith("not ready (send a bearer token"),
+        "status code only without a token: " + ready.body());
+    HttpResponse<String> members = get(port, "/cluster/members", null);
+    assertEquals(401, members.statusCode(), members.body());
+    assertTrue(members.body().contains("server.auth.token_file or server.auth.read_token_file"), members.body());
+    assertEquals(401, get(port, "/cluster/members", "not-the-token-at-all").statusCode());
+    for (String token : new String[] {READER, ADMIN}) {
+      HttpResponse<String> r = get(port, "/cluster/members", token);
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().contains("synctool"), r.body());
+    }
+    assertThrows(IOException.class, () -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/alive")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString()), "management speaks only TLS");
+  }
+
+  @Test
+  void aCollectorsStatusPageAndManagementNeedItsToken() throws Exception {
+    int mgmt = collector.managementPort();
+    HttpResponse<String> ready = get(mgmt, "/ready", null);
+    assertEquals(500, ready.statusCode(), ready.body());
+    assertTrue(ready.body().startsWith("not ready (send a bearer token") && !ready.body().contains("synctool"),
+        "no reason without a token: " + ready.body());
+    TestNodes.await(Duration.ofSeconds(30), () -> get(mgmt, "/ready", READER).body()
+        .contains("no synctool in the cluster"), "/ready's reason with the token");
+    assertEquals("OK", get(mgmt, "/alive", null).body());
+    assertEquals(401, get(mgmt, "/cluster/members", null).statusCode());
+    assertEquals(200, get(mgmt, "/cluster/members", READER).statusCode());
+    for (String page : new String[] {"/status", "/metrics"}) {
+      HttpResponse<String> none = get(collector.httpPort(), page, null);
+      assertEquals(401, none.statusCode(), none.body());
+      assertTrue(none.body().contains("--http_auth_token_file"), none.body());
+      assertEquals(401, get(collector.httpPort(), page, ADMIN).statusCode(), "only its own token");
+      assertEquals(200, get(collector.httpPort(), page, READER).statusCode(), page);
+    }
+    assertTrue(get(collector.httpPort(), "/status", READER).body().contains("cluster: Up"));
+  }
+
+  @Test
+  void anOpenStatusPageOffLoopbackIsAnExplicitChoice() {
+    Map<String, String> flags = new java.util.HashMap<>(Map.of("endpoint", "10.1.2.3:8888"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DataCollectorFlags.of(flags).httpTokens());
+    assertTrue(e.getMessage().contains("http_bind_host = 10.1.2.3") && e.getMessage().contains("http_auth_token_file")
+        && e.getMessage().contains("http_auth_insecure"), e.getMessage());
+    flags.put("http_bind_host", "127.0.0.1");
+    assertFalse(DataCollectorFlags.of(flags).httpTokens().enabled());
+    flags.put("http_bind_host", "0.0.0.0");
+    flags.put("http_auth_insecure", "true");
+    assertFalse(DataCollectorFlags.of(flags).httpTokens().enabled());
+  }
+
+  @Test
   void anOpenAdminPortOffLoopbackIsAnExplicitChoice() throws Exception {
     Properties p = TestNodes.synctool(zk.connectString(), "/openmldb", tmp.resolve("p2"), 1);
     p.setProperty("server.host", "0.0.0.0");
@@ -234,6 +318,15 @@ class AdminAuthTest {
     assertTrue(e.getMessage().contains("server.auth.token_file") && e.getMessage().contains("server.auth.insecure"),
         e.getMessage());
     p.setProperty("server.auth.insecure", "true");
+    SyncToolSettings.parse(p, null).checkAdminExposure();
+    p.setProperty("server.auth.insecure", "false");
+    p.setProperty("server.host", "127.0.0.1");
+    p.setProperty("management.host", "0.0.0.0");
+    SyncToolSettings.SettingsException m = assertThrows(SyncToolSettings.SettingsException.class,
+        () -> SyncToolSettings.parse(p, null).checkAdminExposure());
+    assertTrue(m.getMessage().contains("management.host = 0.0.0.0") && m.getMessage().contains("server.auth.insecure"),
+        m.getMessage());
+    p.setProperty("server.auth.token_file", adminToken.toString());
     SyncToolSettings.parse(p, null).checkAdminExposure();
   }
 }

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.offsync.collector.node.CollectorNode;
+import io.offsync.health.HealthProbes;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.Type;
 import io.offsync.testkit.EmbeddedZooKeeper;
@@ -40,12 +45,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * TLS between the nodes: a real collector node and a real synctool node on Artery {@code tls-tcp} with mutual
  * authentication (key and trust stores made by keytool at test time) sync a table's rows exactly once; a synctool
  * whose stores do not trust the cluster's certificate, and one without TLS, cannot join, and their {@code /ready}
- * names the mismatch and the settings to fix.
+ * names the mismatch and the settings to fix; so does the log of the one without TLS, unasked (its own periodic
+ * readiness check, nothing polls its {@code /ready} before).
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -157,8 +164,15 @@ class ClusterTlsTest {
       assertEquals(members, upMembers(), "the foreign node did not join");
     }
     // a node without TLS
+    Logger healthLogger = (Logger) LoggerFactory.getLogger(HealthProbes.class);
+    ListAppender<ILoggingEvent> healthLog = new ListAppender<>();
+    healthLog.start();
+    healthLogger.addAppender(healthLog);
     try (SyncToolNode plain = SyncToolNode.start(SyncToolSettings.parse(synctool("p3", null), null),
         ConfigFactory.load(), EngineTaskAdmin.engine())) {
+      String mismatch = "seed node 127.0.0.1:" + collectorCluster + " speaks TLS but this node does not";
+      await(DEADLINE, () -> List.copyOf(healthLog.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
+          && e.getFormattedMessage().contains(mismatch)), "a WARN naming the TLS mismatch in the plain node's log");
       String[] body = new String[1];
       await(DEADLINE, () -> {
         body[0] = get(plain.managementPort(), "/ready").body();
@@ -166,6 +180,8 @@ class ClusterTlsTest {
       }, "/ready of the plain node naming TLS");
       assertTrue(body[0].contains("cluster.tls.keystore and cluster.tls.truststore"), body[0]);
       assertEquals(members, upMembers(), "the plain node did not join");
+    } finally {
+      healthLogger.detachAppender(healthLog);
     }
   }
 

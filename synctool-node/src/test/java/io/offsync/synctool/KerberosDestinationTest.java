@@ -13,6 +13,20 @@ import io.offsync.collector.node.CollectorNode;
 import io.offsync.protocol.openmldb.Common;
 import io.offsync.protocol.openmldb.Type;
 import io.offsync.sink.DestinationUser;
+import io.offsync.sink.IoTimeout;
+import io.offsync.synctool.cli.SyncToolHelper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
 import io.offsync.testkit.EmbeddedZooKeeper;
 import io.offsync.testkit.TabletFixture;
 import java.io.IOException;
@@ -51,11 +65,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A synctool writing into a Kerberized HDFS: a real KDC (MiniKdc) and a secure MiniDFSCluster (Kerberos RPC, block
- * access tokens, SASL data transfer, HTTPS-only web endpoints), real ZooKeeper, a real collector node and tablet
- * files. Tickets live {@value #TICKET_SECONDS} s, shorter than the sync, so rows committed after the first ticket
- * expired prove the scheduled relogin. A synctool without a keytab (a child JVM: Hadoop's login user is
- * process-wide) is refused by the NameNode, and says so on {@code /ready} and in the create reply; a bad keytab,
- * unknown principal or missing settings fail the start naming the key.
+ * access tokens, SASL data transfer, HTTPS-only web endpoints), real ZooKeeper, a real collector node and tablet files.
+ * Tickets live {@value #TICKET_SECONDS} s, shorter than the sync, so rows committed after the first ticket expired
+ * prove the scheduled relogin. The negative control: a second login of the same principal from the same keytab whose
+ * renewal never runs writes a file every few seconds through the same Kerberized NameNode; its writes work until its
+ * ticket expires and fail after that, while the synctool keeps committing. A Parquet task and an Iceberg task (Hadoop
+ * catalog in HDFS, read back with Iceberg's reader) run side by side; every file and directory they created is owned by
+ * the synctool's principal, not by the JVM's Hadoop login user (here the NameNode's {@code hdfs}), so no call escaped
+ * the principal's {@code doAs}; {@code verify} checks both. A synctool without a keytab (a child JVM: Hadoop's login
+ * user is process-wide) is refused by the NameNode, and says so on {@code /ready} and in the create reply; a bad
+ * keytab, unknown principal or missing settings fail the start naming the key.
  */
 @ExtendWith(LogCapturingExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -70,6 +89,7 @@ class KerberosDestinationTest {
   SecureHdfs hdfs;
   EmbeddedZooKeeper zk;
   TabletFixture events;
+  TabletFixture ice;
   TabletFixture refused;
   CollectorNode collector;
   SyncToolNode node;
@@ -78,6 +98,11 @@ class KerberosDestinationTest {
   Path keytab;
   String principal;
   long nextId;
+  long nextIceId;
+  DestinationUser control;
+  Configuration clientConf;
+  Instant controlTicketEnd;
+  final Map<Instant, Exception> controlWrites = new TreeMap<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -97,6 +122,11 @@ class KerberosDestinationTest {
     events.snapshot(0);
     append(50);
     events.register(zk.client(), ROOT);
+    ice = TabletFixture.builder(hdd).db("demo").table("ice").tid(33).partitions(1)
+        .storageMode(Common.StorageMode.kHDD).column("id", Type.DataType.kBigInt)
+        .column("ts", Type.DataType.kTimestamp).index("idx0", "ts", "id").build();
+    appendIce(60);
+    ice.register(zk.client(), ROOT);
     refused = TabletFixture.builder(hdd).db("demo").table("refused").tid(32).partitions(1)
         .storageMode(Common.StorageMode.kHDD).column("id", Type.DataType.kBigInt)
         .column("ts", Type.DataType.kTimestamp).index("idx0", "ts", "id").build();
@@ -118,6 +148,12 @@ class KerberosDestinationTest {
     p.setProperty("hadoop.kerberos.relogin_check", "2");
     p.setProperty("sync_task.roll_time", "1");
     p.setProperty("sync_task.roll_idle", "1");
+    clientConf = SyncToolNode.hadoopConfiguration(SyncToolSettings.parse(p, null));
+    // the negative control: the same principal and keytab, renewal effectively off (first check after a day)
+    control = DestinationUser.kerberos(clientConf, principal, keytab, Duration.ofDays(1));
+    // at once: the NameNode's service ticket, which this KDC lets outlive the TGT, then ends with it
+    controlTicketEnd = control.ticketEnd().orElseThrow();
+    controlWrites.put(Instant.now(), controlWrite(0));
     // task creation checks the Kerberized destination; on a loaded machine that can outlast the 20 s default
     node = SyncToolNode.start(SyncToolSettings.parse(p, null), ConfigFactory.parseString(
         "pekko.http.server.request-timeout = 120 s").withFallback(ConfigFactory.load()), EngineTaskAdmin.engine());
@@ -133,7 +169,7 @@ class KerberosDestinationTest {
         noKeytab.destroyForcibly();
       }
     }
-    for (AutoCloseable c : new AutoCloseable[] {node, collector, events, refused, zk, hdfs}) {
+    for (AutoCloseable c : new AutoCloseable[] {control, node, collector, events, ice, refused, zk, hdfs}) {
       if (c != null) {
         c.close();
       }
@@ -146,6 +182,68 @@ class KerberosDestinationTest {
       events.put(id, 1_700_000_000_000L + id);
     }
     events.flush();
+  }
+
+  void appendIce(int rows) {
+    for (int i = 0; i < rows; i++) {
+      long id = nextIceId++;
+      ice.put(id, 1_700_000_000_000L + id);
+    }
+    ice.flush();
+  }
+
+  /** One file written (create, hsync, rename) as the control user: null when it worked, else why not. */
+  Exception controlWrite(int n) {
+    try {
+      new IoTimeout(Duration.ofSeconds(30), control).call("control write " + n, () -> {
+        FileSystem fs = FileSystem.get(URI.create(hdfs.uri()), clientConf);
+        org.apache.hadoop.fs.Path tmpFile = new org.apache.hadoop.fs.Path("/data/control/." + n + ".tmp");
+        try (FSDataOutputStream out = fs.create(tmpFile)) {
+          out.writeLong(n);
+          out.hsync();
+        }
+        return fs.rename(tmpFile, new org.apache.hadoop.fs.Path("/data/control/" + n));
+      });
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return e;
+    }
+  }
+
+  /** Paths under {@code dir} (files and directories, recursively) not owned by {@code owner}. */
+  List<String> notOwnedBy(String dir, String owner) throws Exception {
+    List<String> wrong = new ArrayList<>();
+    Deque<org.apache.hadoop.fs.Path> todo = new ArrayDeque<>(List.of(new org.apache.hadoop.fs.Path(dir)));
+    FileSystem fs = hdfs.adminFileSystem();
+    while (!todo.isEmpty()) {
+      for (FileStatus f : fs.listStatus(todo.pop())) {
+        if (!f.getOwner().equals(owner)) {
+          wrong.add(f.getPath().toUri().getPath() + " (" + f.getOwner() + ")");
+        }
+        if (f.isDirectory()) {
+          todo.push(f.getPath());
+        }
+      }
+    }
+    return wrong;
+  }
+
+  /** id → how many rows of the Iceberg table's current snapshot carry it (Iceberg's own reader). */
+  Map<Long, Integer> icebergIds(String warehouse) throws Exception {
+    Map<Long, Integer> ids = new TreeMap<>();
+    Table table;
+    try {
+      table = new HadoopCatalog(hdfs.adminFileSystem().getConf(), warehouse)
+          .loadTable(TableIdentifier.of("demo", "ice"));
+    } catch (NoSuchTableException notYet) {
+      return ids;
+    }
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      for (Record r : records) {
+        ids.merge((Long) r.getField("id"), 1, Integer::sum);
+      }
+    }
+    return ids;
   }
 
   JsonNode create(int serverPort, String table, String dest) throws IOException, InterruptedException {
@@ -191,10 +289,18 @@ class KerberosDestinationTest {
     String dest = hdfs.uri() + "/data/events";
     JsonNode reply = create(node.serverPort(), "events", dest);
     assertEquals(0, reply.get("code").asInt(), reply.toString());
-    // keep rows coming until well after the first ticket expired: each batch opens new NameNode connections
-    while (Instant.now().isBefore(firstTicketEnd.plusSeconds(8))) {
+    String warehouse = hdfs.uri() + "/data/warehouse";
+    StringWriter out = new StringWriter();
+    int created = SyncToolHelper.run(new String[] {"-s", "127.0.0.1:" + node.serverPort(), "create", "-t",
+        "demo.ice", "-m", "2", "-d", warehouse, "--format", "iceberg"}, new PrintWriter(out), new PrintWriter(out));
+    assertEquals(0, created, out.toString());
+    // keep rows coming until well after the first tickets expired: each batch opens new NameNode connections
+    Instant until = (firstTicketEnd.isAfter(controlTicketEnd) ? firstTicketEnd : controlTicketEnd).plusSeconds(8);
+    while (Instant.now().isBefore(until)) {
+      controlWrites.put(Instant.now(), controlWrite(controlWrites.size()));
       Thread.sleep(3000);
       append(25);
+      appendIce(10);
     }
     long expected = nextId;
     Map<Long, Integer>[] seen = new Map[1];
@@ -213,6 +319,42 @@ class KerberosDestinationTest {
     assertTrue(user.ticketEnd().orElseThrow().isAfter(firstTicketEnd), "a new ticket replaced the first");
     assertTrue(user.problem().isEmpty(), user.problem().orElse(""));
     await(DEADLINE, () -> ready(node.managementPort()).statusCode() == 200, "/ready 200");
+
+    // the control without renewal: it wrote while its ticket lived, and could not once it had expired
+    List<String> before = new ArrayList<>();
+    List<String> after = new ArrayList<>();
+    controlWrites.forEach((at, failure) -> {
+      if (at.isBefore(controlTicketEnd.minusSeconds(2))) {
+        before.add(failure == null ? "ok" : failure.toString());
+      } else if (at.isAfter(controlTicketEnd.plusSeconds(3))) {
+        after.add(failure == null ? "ok" : DestinationUser.kerberosHint(failure).map(h -> "refused")
+            .orElse(failure.toString()));
+      }
+    });
+    assertTrue(!before.isEmpty() && before.stream().allMatch("ok"::equals), "control writes before expiry: " + before);
+    assertTrue(!after.isEmpty() && after.stream().allMatch("refused"::equals), "control writes after expiry: " + after);
+    assertEquals(1, control.logins());
+    assertTrue(control.problem().orElse("").contains("was not renewed from hadoop.kerberos.keytab"),
+        control.problem().orElse("no problem reported"));
+
+    // the Iceberg table: every row once, read by Iceberg's reader
+    long expectedIce = nextIceId;
+    Map<Long, Integer>[] iceIds = new Map[1];
+    await(DEADLINE, () -> {
+      iceIds[0] = icebergIds(warehouse);
+      return iceIds[0].size() == expectedIce;
+    }, "all " + expectedIce + " rows in Iceberg table demo.ice");
+    assertTrue(iceIds[0].values().stream().allMatch(n -> n == 1), "each Iceberg row once: " + iceIds[0]);
+    assertEquals(0L, iceIds[0].keySet().stream().filter(id -> id < 0 || id >= expectedIce).count());
+    // written as the principal (short name offsync), never as the JVM's login user (hdfs)
+    assertEquals(List.of(), notOwnedBy("/data/warehouse", "offsync"));
+    assertEquals(List.of(), notOwnedBy("/data/events", "offsync"));
+    // verify reads both destinations as the principal too
+    for (String table : new String[] {"demo.events", "demo.ice"}) {
+      StringWriter verified = new StringWriter();
+      assertEquals(0, SyncToolHelper.run(new String[] {"-s", "127.0.0.1:" + node.serverPort(), "verify", "-t", table},
+          new PrintWriter(verified), new PrintWriter(verified)), verified.toString());
+    }
   }
 
   @Test

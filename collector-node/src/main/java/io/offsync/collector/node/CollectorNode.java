@@ -8,8 +8,10 @@ import io.offsync.collector.CollectorSettings;
 import io.offsync.collector.HardLinker;
 import io.offsync.cluster.ClusterTls;
 import io.offsync.health.HealthProbes;
+import io.offsync.health.ManagementServer;
 import io.offsync.membership.ClusterMembership;
 import io.offsync.membership.NodeRestarts;
+import io.offsync.security.BearerTokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,24 +30,27 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system
- * {@value #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the
- * {@link Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves
- * {@code /status} and Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive},
- * {@code /ready}: Up in the cluster with a reachable synctool, ZooKeeper connected and registered, collector_datadir
- * a writable directory; {@code /cluster/members}) on {@code management_port}. It joins the cluster through
- * {@link ClusterMembership}; when the cluster downs it, or it finds itself on an island, {@link #main} restarts its
- * actor system in this process and it joins again.
+ * The DataCollector process: reads {@code conf/data_collector.flags}, joins the Pekko cluster (actor system {@value
+ * #SYSTEM_NAME}) with roles {@code collector} and {@code host:<H>} (H = the endpoint's host), hosts the {@link
+ * Collector} entity of its machine (or stands by for it), registers itself in ZooKeeper, serves {@code /status} and
+ * Prometheus {@code /metrics} on the endpoint's port and Pekko Management ({@code /alive}, {@code /ready}: Up in the
+ * cluster with a reachable synctool, ZooKeeper connected and registered, collector_datadir a writable directory; {@code
+ * /cluster/members}) on {@code management_port}, both on {@code http_bind_host} (default the endpoint's host), over
+ * HTTPS with {@code http_tls_keystore} and behind the bearer token of {@code http_auth_token_file} ({@link
+ * ManagementServer}; without a token only the probes' status codes). It joins the cluster through {@link
+ * ClusterMembership}; when the cluster downs it, or it finds itself on an island, {@link #main} restarts its actor
+ * system in this process and it joins again.
  *
- * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, pack size larger than
- * an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping leaves the cluster gracefully:
- * the machine's entity moves to a standby collector of the machine if there is one.
+ * <p>Start-up fails with a message naming the flag at fault (unknown flag, bad endpoint, an unauthenticated status page
+ * off loopback, pack size larger than an Artery frame, unreachable ZooKeeper, unwritable collector_datadir). Stopping
+ * leaves the cluster gracefully: the machine's entity moves to a standby collector of the machine if there is one.
  */
 public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
 
@@ -109,7 +114,7 @@ public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
     c.put("pekko.cluster.roles", List.of(Collector.ROLE, CollectorDirectory.hostRole(flags.host())));
     c.put("pekko.cluster.seed-nodes", List.of()); // ClusterMembership joins (ZooKeeper's members + the flag's)
     int managementPort = flags.managementPort();
-    c.put("pekko.management.http.hostname", flags.get("http_bind_host"));
+    c.put("pekko.management.http.hostname", flags.httpBindHost());
     c.put("pekko.management.http.port", managementPort);
     c.put("offsync.collector.datadir", flags.get("collector_datadir"));
     c.put("offsync.collector.max-pack-size", flags.longValue("max_pack_size", 1));
@@ -143,6 +148,8 @@ public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
       throw new IllegalArgumentException("collector_datadir " + settings.datadir() + " is not writable");
     }
     String endpoint = flags.endpoint();
+    HttpsConnectionContext https = flags.httpTls();
+    BearerTokens tokens = flags.httpTokens();
     CollectorRegistration registration = CollectorRegistration.start(flags.get("zk_cluster"),
         flags.get("zk_root_path"), Duration.ofMillis(flags.longValue("zk_session_timeout", 1)),
         flags.get("zk_cert"), endpoint, Duration.ofSeconds(30));
@@ -169,13 +176,18 @@ public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
               flags.seedNodes(), () -> Cluster.get(system).selfMember().status() == MemberStatus.up(),
               system.dispatchers().lookup(DispatcherSelector.blocking()))));
       if (flags.managementPort() != 0) {
-        PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-stop",
-            () -> PekkoManagement.get(system).stop());
+        ServerBinding management = ManagementServer.bind(system, flags.httpBindHost(), flags.managementPort(), https,
+            tokens, "--http_auth_token_file", Duration.ofSeconds(30));
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-unbind",
+            () -> management.unbind().thenApply(x -> Done.done()));
       }
       StatusPage status = new StatusPage(system, endpoint, flags.host(), registration);
-      ServerBinding binding = Http.get(system).newServerAt(flags.get("http_bind_host"), flags.httpPort())
-          .bind(status.route()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ServerBuilder server = Http.get(system).newServerAt(flags.httpBindHost(), flags.httpPort());
+      if (https != null) {
+        server = server.enableHttps(https);
+      }
+      ServerBinding binding = server.bind(ManagementServer.readProtected(status.route(), tokens,
+          "--http_auth_token_file")).toCompletableFuture().get(30, TimeUnit.SECONDS);
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "status-unbind",
           () -> binding.unbind().thenApply(x -> Done.done()));
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -187,10 +199,11 @@ public final class CollectorNode implements AutoCloseable, NodeRestarts.Node {
             }
             return java.util.concurrent.CompletableFuture.completedFuture(Done.done());
           });
-      log.info("data_collector {} of machine {} started: cluster {}, status and metrics http://{}:{}/status "
-          + "and /metrics, management port {}, registered {}", endpoint, flags.host(), system.address(),
-          flags.get("http_bind_host"), binding.localAddress().getPort(),
-          flags.managementPort() == 0 ? "off" : flags.managementPort(), registration.path());
+      log.info("data_collector {} of machine {} started: cluster {}, status and metrics {}://{}:{}/status "
+          + "and /metrics, management port {} ({}), registered {}", endpoint, flags.host(), system.address(),
+          https == null ? "http" : "https", flags.httpBindHost(), binding.localAddress().getPort(),
+          flags.managementPort() == 0 ? "off" : flags.managementPort(),
+          tokens.enabled() ? "bearer token" : "no authentication", registration.path());
       return new CollectorNode(system, registration, binding, endpoint, flags.managementPort());
     } catch (Exception e) {
       system.terminate();

@@ -1,6 +1,8 @@
 package io.offsync.collector.node;
 
 import io.offsync.cluster.ClusterTls;
+import io.offsync.security.BearerTokens;
+import io.offsync.security.ServerTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 
 /**
  * The collector's flags: {@code conf/data_collector.flags} in gflags syntax ({@code --key=value} one per line,
@@ -53,7 +56,11 @@ public final class DataCollectorFlags {
     d.put("max_pack_size", "1048576");
     d.put("hdd_root_path", "");
     d.put("ssd_root_path", "");
-    d.put("http_bind_host", "0.0.0.0");
+    d.put("http_bind_host", "");
+    d.put("http_tls_keystore", "");
+    d.put("http_tls_keystore_password", "");
+    d.put("http_auth_token_file", "");
+    d.put("http_auth_insecure", "false");
     d.put("management_port", "");
     d.put("cluster_host", "");
     d.put("cluster_port", "7790");
@@ -185,6 +192,53 @@ public final class DataCollectorFlags {
       return p;
     }
     return port(v, "management_port");
+  }
+
+  /** Address of the status page and the management port: {@code http_bind_host}, empty = the endpoint's host. */
+  public String httpBindHost() {
+    String h = get("http_bind_host");
+    return h.isEmpty() ? host() : h;
+  }
+
+  /**
+   * HTTPS of the status page and the management port ({@code http_tls_keystore}), or null for plain HTTP.
+   *
+   * @throws IllegalArgumentException naming the flag of a missing key store or a wrong password
+   */
+  public HttpsConnectionContext httpTls() {
+    String keyStore = get("http_tls_keystore");
+    if (keyStore.isEmpty()) {
+      return null;
+    }
+    if (!Files.isRegularFile(Path.of(keyStore))) {
+      throw new IllegalArgumentException("flag http_tls_keystore: '" + keyStore + "' is not a file: point it at the"
+          + " PKCS#12 key store of the status page's certificate, or leave it empty for plain HTTP");
+    }
+    return ServerTls.https(Path.of(keyStore), get("http_tls_keystore_password"), "flag http_tls_keystore",
+        "flag http_tls_keystore_password");
+  }
+
+  /**
+   * The bearer token of {@code /status}, {@code /metrics}, {@code /cluster/*} and {@code /ready}'s reason
+   * ({@code http_auth_token_file}); none when empty, which is refused on an {@code http_bind_host} that is not a
+   * loopback address unless {@code http_auth_insecure=true}.
+   *
+   * @throws IllegalArgumentException naming the flag to set
+   */
+  public BearerTokens httpTokens() {
+    String file = get("http_auth_token_file");
+    if (!file.isEmpty()) {
+      return BearerTokens.fromFiles(Path.of(file).toAbsolutePath(), "flag http_auth_token_file", null, null);
+    }
+    String bind = httpBindHost();
+    boolean loopback = bind.equals("localhost") || bind.startsWith("127.") || bind.equals("::1");
+    if (!loopback && !booleanValue("http_auth_insecure")) {
+      throw new IllegalArgumentException("http_bind_host = " + bind + " would show this collector's streams,"
+          + " metrics and cluster members to anyone who reaches ports " + httpPort() + " and " + managementPort()
+          + ": set --http_auth_token_file (a bearer token; the synctool's read-only token serves), bind"
+          + " --http_bind_host=127.0.0.1, or set --http_auth_insecure=true to allow it explicitly");
+    }
+    return BearerTokens.none();
   }
 
   public String clusterHost() {

@@ -3,24 +3,17 @@ package io.offsync.synctool.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 
-import java.io.IOException;
+import io.offsync.security.BearerTokens;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Bearer-token authentication of the synctool's admin port: every request (HTTP/JSON, gRPC, {@code /metrics})
@@ -37,23 +30,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdminAuth {
 
-  private static final Logger log = LoggerFactory.getLogger(AdminAuth.class);
-
   /** Paths the read-only token may call. */
   static final Set<String> READ_ONLY = Set.of("/offsync.admin.SyncToolAdmin/Status",
       "/offsync.admin.SyncToolAdmin/ListCollectors", "/offsync.admin.SyncToolAdmin/Verify", "/metrics");
 
-  private final byte[] adminToken;
-  private final byte[] readToken;
+  private final BearerTokens tokens;
 
-  private AdminAuth(byte[] adminToken, byte[] readToken) {
-    this.adminToken = adminToken;
-    this.readToken = readToken;
+  private AdminAuth(BearerTokens tokens) {
+    this.tokens = tokens;
   }
 
   /** No authentication. */
   public static AdminAuth open() {
-    return new AdminAuth(null, null);
+    return new AdminAuth(BearerTokens.none());
   }
 
   /**
@@ -62,73 +51,41 @@ public final class AdminAuth {
    * @throws IllegalArgumentException naming the setting of a missing, unreadable or empty file
    */
   public static AdminAuth fromFiles(Path tokenFile, Path readTokenFile) {
-    byte[] admin = token(tokenFile, "server.auth.token_file");
-    byte[] read = readTokenFile == null ? null : token(readTokenFile, "server.auth.read_token_file");
-    if (read != null && MessageDigest.isEqual(admin, read)) {
-      throw new IllegalArgumentException("server.auth.read_token_file holds the same token as"
-          + " server.auth.token_file: give the read-only token its own value");
-    }
-    return new AdminAuth(admin, read);
-  }
-
-  private static byte[] token(Path file, String key) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(key + " = " + file + " cannot be read: " + e.getMessage());
-    }
-    String token = text.lines().findFirst().orElse("").trim();
-    if (token.length() < 16) {
-      throw new IllegalArgumentException(key + " = " + file + " holds no token of at least 16 characters on its"
-          + " first line (make one with: openssl rand -hex 32 > " + file + ")");
-    }
-    try {
-      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-      if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ)) {
-        log.warn("{} = {} is readable by other users; chmod 600 it", key, file);
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      log.debug("permissions of {} unknown: {}", file, e.toString());
-    }
-    return token.getBytes(StandardCharsets.UTF_8);
+    return new AdminAuth(BearerTokens.fromFiles(tokenFile, "server.auth.token_file", readTokenFile,
+        "server.auth.read_token_file"));
   }
 
   /** Whether requests need a token. */
   public boolean enabled() {
-    return adminToken != null;
+    return tokens.enabled();
+  }
+
+  /** The tokens (the management port accepts the same ones). */
+  public BearerTokens tokens() {
+    return tokens;
   }
 
   /** {@code inner} behind the token check. */
   public Route protect(Route inner) {
-    if (adminToken == null) {
+    if (!tokens.enabled()) {
       return inner;
     }
     return extractRequest(request -> {
-      Optional<byte[]> presented = bearer(request);
-      boolean admin = presented.isPresent() && MessageDigest.isEqual(adminToken, presented.get());
-      boolean read = !admin && presented.isPresent() && readToken != null
-          && MessageDigest.isEqual(readToken, presented.get());
+      BearerTokens.Access access = tokens.access(request);
       String path = request.getUri().path();
-      if (admin || (read && READ_ONLY.contains(path))) {
+      if (access == BearerTokens.Access.ADMIN || (access == BearerTokens.Access.READ && READ_ONLY.contains(path))) {
         return inner;
       }
       boolean grpc = request.entity().getContentType().mediaType().toString().startsWith("application/grpc");
-      if (read) {
+      if (access == BearerTokens.Access.READ) {
         return complete(refusal(grpc, false, "the read-only token (server.auth.read_token_file) may not call "
             + path + ": it changes tasks; pass the admin token (server.auth.token_file)"));
       }
-      String what = presented.isEmpty() ? "this synctool requires a bearer token"
-          : "the bearer token is not valid for this synctool";
+      String what = BearerTokens.presentsToken(request) ? "the bearer token is not valid for this synctool"
+          : "this synctool requires a bearer token";
       return complete(refusal(grpc, true, what + ": pass the token from server.auth.token_file (bin/synctool-helper"
           + " --token-file FILE, or the header 'Authorization: Bearer <token>')"));
     });
-  }
-
-  private static Optional<byte[]> bearer(HttpRequest request) {
-    return request.getHeader("Authorization").map(h -> h.value().trim())
-        .filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
-        .map(v -> v.substring(7).trim().getBytes(StandardCharsets.UTF_8));
   }
 
   /** HTTP 401/403 with a JSON body in the original's reply shape, or a trailers-only gRPC status. */
