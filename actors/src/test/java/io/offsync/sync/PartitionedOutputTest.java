@@ -55,8 +55,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * split by hand): every row is in exactly one file, in the directory of its own UTC day or hour (NULL in
  * {@code __HIVE_DEFAULT_PARTITION__}), no file outside the partition directories, no group holds more files than
  * the bound ({@code max-open-partition-files = 3}, plus what one small pack adds), and verify finds the output
- * consistent. The crash test kills the synctool between the renames of a group, with and without the journal
- * losing the group's FileCommitting.
+ * consistent, then names the file of a group that is deleted. The crash test kills the synctool between the
+ * renames of a group, with and without the journal losing the group's FileCommitting.
  */
 @ExtendWith(LogCapturingExtension.class)
 class PartitionedOutputTest {
@@ -156,6 +156,16 @@ class PartitionedOutputTest {
         assertGroupsWithinTheBound(dest, format);
         TaskVerifier.Report report = EndToEndTest.await(tasks.verify("db1", name));
         assertTrue(report.ok(), String.join("\n", report.lines()) + "\n" + String.join("\n", report.problems()));
+
+        FileSystem fs = FileSystem.getLocal(new Configuration());
+        org.apache.hadoop.fs.Path marker = FileNames.groupPath(new org.apache.hadoop.fs.Path(dest.toUri()), f.tid(),
+            0, 0, format);
+        CommitRecord.GroupPart lost = CommittedFile.read(fs, marker).orElseThrow().record().group().get(0);
+        fs.delete(PartitionedFiles.memberFinal(marker, lost.partition()), false);
+        report = EndToEndTest.await(tasks.verify("db1", name));
+        assertTrue(String.join("\n", report.problems()).contains("HOLE: " + lost.partition() + "/"
+            + FileNames.name(f.tid(), 0, 0, format) + " of group 0 (" + lost.rows() + " rows)"),
+            String.join("\n", report.problems()));
       } finally {
         node.terminate();
         node.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -150,6 +150,7 @@ public final class SyncBench implements Callable<Integer> {
             if (i == 1) {
               IcebergBench.run(nodes, run.resolve("out-iceberg"), "demo_db.demo_table", rows, s);
               BenchTable.deleteRecursively(run.resolve("out-iceberg"));
+              partitioned(nodes, local, run.resolve("out-partitioned"), s, table);
             }
           }
           if (!warm.isEmpty()) {
@@ -221,14 +222,39 @@ public final class SyncBench implements Callable<Integer> {
     return sync(nodes, fs, dest, "demo_db.demo_table", rows);
   }
 
-  Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest, String table, long expected)
+  /**
+   * The same table into Parquet files partitioned by day of {@code ts} (the demo table's ts spans a second per
+   * id: 2 M rows are 24 days), next to unpartitioned run {@code flat}: rows/s, files and groups.
+   */
+  private void partitioned(BenchNodes nodes, FileSystem local, Path out, Sync flat, BenchTable table)
       throws Exception {
+    Sync p = sync(nodes, local, new org.apache.hadoop.fs.Path(out.toUri()), "demo_db.demo_table", rows,
+        "--partition-by", "ts:day");
+    print("local (warm JVM), --partition-by ts:day", p, table);
+    long groups;
+    try (var markers = Files.list(out.resolve(io.offsync.sink.FileNames.GROUPS_DIR))) {
+      groups = markers.count();
+    }
+    long dirs;
+    try (var days = Files.list(out)) {
+      dirs = days.filter(d -> d.getFileName().toString().startsWith("ts_day=")).count();
+    }
+    System.out.printf("  %d day directories, %d files in %d group commits (%.1f files per commit);"
+        + " partitioned/parquet = %.2f%n", dirs, p.files(), groups, (double) p.files() / groups,
+        p.rowsPerSecond() / flat.rowsPerSecond());
+    BenchTable.deleteRecursively(out);
+  }
+
+  Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest, String table, long expected,
+      String... createOptions) throws Exception {
     System.gc();
     peakHeap.set(0);
     peakLive.set(0);
     long cpu0 = Floors.cpuNanos();
     long t0 = System.nanoTime();
-    nodes.create("-t", table, "-m", "0", "-d", dest.toString());
+    List<String> create = new ArrayList<>(List.of("-t", table, "-m", "0", "-d", dest.toString()));
+    create.addAll(List.of(createOptions));
+    nodes.create(create.toArray(String[]::new));
     long committed = 0;
     while (committed < expected) {
       Thread.sleep(100);
