@@ -94,6 +94,12 @@ class PartitionedOutputTest {
     return EndToEndCrashTest.synctoolNode("PartitionedOutputTest", config, collectors);
   }
 
+  /** A synctool node with the default bound: fewer, larger groups (the crash test needs no bound). */
+  private static ActorSystem<Void> unboundedNode() {
+    return EndToEndCrashTest.synctoolNode("PartitionedOutputTest", ConfigFactory.parseString(
+        "offsync.sync.max-open-partition-files = 32").withFallback(config), collectors);
+  }
+
   /**
    * The partitioning column's value of row {@code id}: runs of 100 ids around one of six midnights (alternately the
    * last millisecond of the day before and the first of the day), NULL for every 97th row.
@@ -187,7 +193,7 @@ class PartitionedOutputTest {
       TaskSpec spec = new TaskSpec("db1", name, TaskSpec.MODE_FULL, 0, dest.toUri().toString(),
           OutputFormat.PARQUET, new RollPolicy(1 << 20, Duration.ofSeconds(30), Duration.ofMillis(300)),
           PartitionBy.parse("event_time:day"));
-      ActorSystem<Void> first = synctoolNode();
+      ActorSystem<Void> first = unboundedNode();
       CompletableFuture<Void> crashed = new CompletableFuture<>();
       CommitFaults killBetweenRenames = (at, tid, pid, seq) -> {
         if (at == CommitFaults.Step.MEMBER_RENAMED && pid == 1 && seq == 1 && crashed.complete(null)) {
@@ -211,7 +217,7 @@ class PartitionedOutputTest {
       String subtask = JournalTail.subtask(spec.key(), 1, 1);
       assertEquals(lost, JournalTail.dropLast(config, subtask, lost));
 
-      ActorSystem<Void> second = synctoolNode();
+      ActorSystem<Void> second = unboundedNode();
       try {
         SyncTasks again = SyncTasks.start(second,
             SyncEnvironment.of(NodeSessions.metadata(zk.connectString(), second), new Configuration()));

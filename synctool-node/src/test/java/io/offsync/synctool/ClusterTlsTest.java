@@ -169,7 +169,8 @@ class ClusterTlsTest {
     healthLog.start();
     healthLogger.addAppender(healthLog);
     try (SyncToolNode plain = SyncToolNode.start(SyncToolSettings.parse(synctool("p3", null), null),
-        ConfigFactory.load(), EngineTaskAdmin.engine())) {
+        ConfigFactory.parseString("offsync.health.self-check-interval = 2 s").withFallback(ConfigFactory.load()),
+        EngineTaskAdmin.engine())) {
       String mismatch = "seed node 127.0.0.1:" + collectorCluster + " speaks TLS but this node does not";
       await(DEADLINE, () -> List.copyOf(healthLog.list).stream().anyMatch(e -> e.getLevel() == Level.WARN
           && e.getFormattedMessage().contains(mismatch)), "a WARN naming the TLS mismatch in the plain node's log");
