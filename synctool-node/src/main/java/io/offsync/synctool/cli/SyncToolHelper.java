@@ -1,5 +1,6 @@
 package io.offsync.synctool.cli;
 
+import io.offsync.protocol.admin.AdminReply;
 import io.offsync.protocol.admin.Collector;
 import io.offsync.protocol.admin.CreateTaskRequest;
 import io.offsync.protocol.admin.Format;
@@ -8,6 +9,7 @@ import io.offsync.protocol.admin.ListCollectorsRequest;
 import io.offsync.protocol.admin.StatusReply;
 import io.offsync.protocol.admin.StatusRequest;
 import io.offsync.protocol.admin.SubtaskStatus;
+import io.offsync.protocol.admin.SyncToolAdminClient;
 import io.offsync.protocol.admin.TableRef;
 import io.offsync.protocol.admin.VerifyReply;
 import io.offsync.sink.PartitionBy;
@@ -32,6 +34,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -144,9 +147,27 @@ public final class SyncToolHelper {
     }
   }
 
-  @Command(name = "create", description = "Create a sync task for a table (one subtask per partition).")
-  static final class Create extends Verb {
+  /** A verb on one table's task ({@code -t db.table}). */
+  abstract static class TableVerb extends Verb {
     @Option(names = "-t", required = true, description = "db.table") String dbTable;
+  }
+
+  /** A verb on one table's task whose reply is a message: prints it. */
+  abstract static class TaskCall extends TableVerb {
+    abstract CompletionStage<AdminReply> send(SyncToolAdminClient api, TableRef t);
+
+    @Override
+    public Integer call() {
+      TableRef t = table(dbTable);
+      try (AdminClient c = connect()) {
+        out().println(c.call(send(c.api(), t)).getMessage());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "create", description = "Create a sync task for a table (one subtask per partition).")
+  static final class Create extends TableVerb {
     @Option(names = {"-m", "--mode"}, required = true,
         description = "0 = full (snapshot + binlog, then stop), 1 = from -ts on, continuous, 2 = full, continuous")
     int mode;
@@ -203,44 +224,26 @@ public final class SyncToolHelper {
   }
 
   @Command(name = "delete", description = "Delete a table's sync task (committed files are kept).")
-  static final class Delete extends Verb {
-    @Option(names = "-t", required = true, description = "db.table") String dbTable;
-
+  static final class Delete extends TaskCall {
     @Override
-    public Integer call() {
-      TableRef t = table(dbTable);
-      try (AdminClient c = connect()) {
-        out().println(c.call(c.api().deleteTask(t)).getMessage());
-      }
-      return 0;
+    CompletionStage<AdminReply> send(SyncToolAdminClient api, TableRef t) {
+      return api.deleteTask(t);
     }
   }
 
   @Command(name = "pause", description = "Pause a table's sync task (streams stop; position is kept).")
-  static final class Pause extends Verb {
-    @Option(names = "-t", required = true, description = "db.table") String dbTable;
-
+  static final class Pause extends TaskCall {
     @Override
-    public Integer call() {
-      TableRef t = table(dbTable);
-      try (AdminClient c = connect()) {
-        out().println(c.call(c.api().pauseTask(t)).getMessage());
-      }
-      return 0;
+    CompletionStage<AdminReply> send(SyncToolAdminClient api, TableRef t) {
+      return api.pauseTask(t);
     }
   }
 
   @Command(name = "resume", description = "Resume a paused sync task, or its FAILED subtasks, from their journaled positions.")
-  static final class Resume extends Verb {
-    @Option(names = "-t", required = true, description = "db.table") String dbTable;
-
+  static final class Resume extends TaskCall {
     @Override
-    public Integer call() {
-      TableRef t = table(dbTable);
-      try (AdminClient c = connect()) {
-        out().println(c.call(c.api().resumeTask(t)).getMessage());
-      }
-      return 0;
+    CompletionStage<AdminReply> send(SyncToolAdminClient api, TableRef t) {
+      return api.resumeTask(t);
     }
   }
 
@@ -262,8 +265,7 @@ public final class SyncToolHelper {
   @Command(name = "verify", description = {"Check a task's committed files against its journal and the records in"
       + " the files: names, row counts, positions contiguous per partition (no gap, no overlap), no file unknown to"
       + " the journal. Changes nothing; safe while the task runs.", "Exit code 4 when a problem is found."})
-  static final class Verify extends Verb {
-    @Option(names = "-t", required = true, description = "db.table") String dbTable;
+  static final class Verify extends TableVerb {
 
     @Override
     public Integer call() {
