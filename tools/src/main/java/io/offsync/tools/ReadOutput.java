@@ -62,7 +62,7 @@ public final class ReadOutput implements Callable<Integer> {
     }
     FileSystem fs = CommitOps.fileSystem(dest, conf);
     Path dir = fs.makeQualified(new Path(dest));
-    List<Path> tables = IcebergTables.find(fs, dir);
+    List<Path> tables = IcebergListing.find(fs, dir);
     if (!tables.isEmpty()) {
       return readTables(conf, tables);
     }
@@ -95,10 +95,10 @@ public final class ReadOutput implements Callable<Integer> {
   private int readTables(Configuration conf, List<Path> tables) throws Exception {
     long total = 0;
     for (Path p : tables) {
-      org.apache.iceberg.Table t = IcebergTables.load(conf, p);
-      total += IcebergTables.rows(t);
+      org.apache.iceberg.Table t = IcebergListing.load(conf, p);
+      total += IcebergListing.rows(t);
       if (!countOnly) {
-        IcebergTables.print(t, show, System.out);
+        IcebergListing.print(t, show, System.out);
       }
     }
     if (countOnly) {

@@ -7,6 +7,7 @@ import io.offsync.iceberg.CommitMark;
 import io.offsync.iceberg.IcebergCommitter;
 import io.offsync.iceberg.IcebergPartWriter;
 import io.offsync.iceberg.IcebergSettings;
+import io.offsync.iceberg.IcebergTables;
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.ColumnType;
 import io.offsync.protocol.codec.TableSchema;
@@ -34,9 +35,9 @@ class ReadOutputIcebergTest {
     String warehouse = tmp.toUri().toString();
     Configuration conf = new Configuration();
     List<Column> cols = List.of(new Column("id", ColumnType.BIGINT, true), Column.of("at", ColumnType.TIMESTAMP));
-    Table table = io.offsync.iceberg.IcebergTables.open(
-        io.offsync.iceberg.IcebergTables.catalog(IcebergSettings.DEFAULT, warehouse, conf),
-        io.offsync.iceberg.IcebergTables.identifier("db1", "t1"), TableSchema.of("db1.t1", cols),
+    Table table = IcebergTables.open(
+        IcebergTables.catalog(IcebergSettings.DEFAULT, warehouse, conf),
+        IcebergTables.identifier("db1", "t1"), TableSchema.of("db1.t1", cols),
         s -> PartitionSpec.unpartitioned(), IcebergSettings.DEFAULT);
     IcebergCommitter committer = new IcebergCommitter(table, 3);
     FileSystem fs = FileSystem.getLocal(conf);

@@ -28,11 +28,11 @@ import org.apache.iceberg.types.Types;
  * Iceberg's own library: the current snapshot's row count, offsync's commits per partition from the snapshot
  * summaries, and the first rows through IcebergGenerics.
  */
-final class IcebergTables {
+final class IcebergListing {
 
   private static final String HINT = "metadata/version-hint.text";
 
-  private IcebergTables() {}
+  private IcebergListing() {}
 
   /** The table directories at {@code dir}: itself if it is a table, else the tables of the warehouse it is. */
   static List<Path> find(FileSystem fs, Path dir) throws IOException {
