@@ -1,6 +1,9 @@
 package io.offsync.sink;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Encoding;
@@ -17,6 +20,8 @@ import org.apache.parquet.io.api.Binary;
 final class ParquetStringColumn extends ParquetColumn {
 
   static final long MAX_DICTIONARY_BYTES = 1 << 20;
+
+  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private byte[] arena = new byte[4096];
   private int arenaLen;
@@ -113,13 +118,15 @@ final class ParquetStringColumn extends ParquetColumn {
 
   @Override
   long writeValues(ParquetPages pages, int from, int to, Statistics<?> stats) {
+    if (dictionaryEncoded) {
+      pages.putIds(ids, from, to, bitWidth); // the bit width even for a page of NULLs only, as parquet-mr does
+    }
     if (to == from) {
       return 0;
     }
     int min;
     int max;
     if (dictionaryEncoded) {
-      pages.putIds(ids, from, to, bitWidth);
       int p = page++;
       int e = ids[from];
       seen[e] = p;
@@ -137,18 +144,44 @@ final class ParquetStringColumn extends ParquetColumn {
     } else {
       min = from;
       max = from;
+      long minKey = key(from);
+      long maxKey = minKey;
       for (int v = from; v < to; v++) {
         int s = start(v);
         pages.putBinary(arena, s, ends[v] - s);
-        if (v > from) {
-          min = compare(v, min) < 0 ? v : min;
-          max = compare(v, max) > 0 ? v : max;
+        long k = key(v);
+        int c = Long.compareUnsigned(k, minKey);
+        if (c < 0 || c == 0 && compare(v, min) < 0) {
+          min = v;
+          minKey = k;
+        }
+        c = Long.compareUnsigned(k, maxKey);
+        if (c > 0 || c == 0 && compare(v, max) > 0) {
+          max = v;
+          maxKey = k;
         }
       }
     }
     stats.updateStats(binary(min));
     stats.updateStats(binary(max));
     return ends[to - 1] - start(from);
+  }
+
+  /**
+   * The first 8 bytes of a value, big-endian, zero-padded: keys that differ order their values (unsigned) as the
+   * whole bytes do; equal keys need the bytes compared.
+   */
+  private long key(int value) {
+    int s = start(value);
+    int len = ends[value] - s;
+    if (len >= 8) {
+      return (long) LONG_BE.get(arena, s);
+    }
+    long k = 0;
+    for (int i = 0; i < 8; i++) {
+      k = (k << 8) | (i < len ? arena[s + i] & 0xFF : 0);
+    }
+    return k;
   }
 
   private int compare(int a, int b) {

@@ -102,6 +102,27 @@ class ParquetPartWriterTest {
         r -> (long) r[0] > ROWS - 10);
   }
 
+  /** A dictionary-encoded chunk whose first page is all NULL, and a one-value dictionary, read back. */
+  @Test
+  void dictionaryChunkWithAPageOfNullsOnly() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration()).getRaw();
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir.toUri().toString(), "nulls.parquet");
+    List<Column> cols = List.of(new Column("id", io.offsync.protocol.codec.ColumnType.BIGINT, true),
+        Column.of("s", io.offsync.protocol.codec.ColumnType.STRING));
+    int rows = ParquetPages.PAGE_ROWS + 5_000;
+    PartWriter w = PartWriter.open(fs, file, cols, OutputFormat.PARQUET);
+    for (int i = 0; i < rows; i++) {
+      w.write(new Object[] {(long) i, i < ParquetPages.PAGE_ROWS ? null : "x"});
+    }
+    w.close(new CommitRecord("db.t|1|0", 1, 0, 0, "a", null, new BinlogPosition(rows), rows));
+    ColumnChunkMetaData chunk = ReadBack.footer(fs, file).getBlocks().get(0).getColumns().get(1);
+    assertTrue(chunk.getEncodings().contains(Encoding.PLAIN_DICTIONARY), chunk.getEncodings().toString());
+    List<List<Object>> read = ReadBack.parquet(fs, file, cols);
+    for (int i = 0; i < rows; i++) {
+      assertEquals(Arrays.asList((long) i, i < ParquetPages.PAGE_ROWS ? null : "x"), read.get(i), "row " + i);
+    }
+  }
+
   /** Writes rows, alternating blocks given encoded and given as values; returns them in the latest columns. */
   static List<Object[]> write(FileSystem fs, org.apache.hadoop.fs.Path file, TableSchema schema, RandomRows rows,
       int count) throws IOException {
