@@ -2,6 +2,7 @@ package io.offsync.protocol.binlog;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.offsync.protocol.log.CorruptLogException;
 import io.offsync.protocol.log.LogReader;
@@ -111,16 +112,61 @@ public final class BinlogFiles {
    * found this way (then {@link #parse} tells what is wrong).
    */
   static long peekLogIndex(byte[] payload) {
-    CodedInputStream in = CodedInputStream.newInstance(payload);
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        if (tag == LOG_INDEX_TAG) {
-          return in.readUInt64();
+    int p = 0;
+    int n = payload.length;
+    while (p < n) {
+      long tag = 0;
+      int shift = 0;
+      int b;
+      do {
+        if (p >= n || shift > 63) {
+          return -1;
         }
-        in.skipField(tag);
+        b = payload[p++];
+        tag |= (long) (b & 0x7f) << shift;
+        shift += 7;
+      } while (b < 0);
+      if (tag == LOG_INDEX_TAG) {
+        long v = 0;
+        shift = 0;
+        do {
+          if (p >= n || shift > 63) {
+            return -1;
+          }
+          b = payload[p++];
+          v |= (long) (b & 0x7f) << shift;
+          shift += 7;
+        } while (b < 0);
+        return v;
       }
-    } catch (IOException e) {
-      return -1;
+      switch ((int) (tag & 7)) {
+        case WireFormat.WIRETYPE_VARINT -> {
+          while (p < n && payload[p++] < 0) {
+            // skip the varint
+          }
+        }
+        case WireFormat.WIRETYPE_FIXED64 -> p += 8;
+        case WireFormat.WIRETYPE_FIXED32 -> p += 4;
+        case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          long len = 0;
+          shift = 0;
+          do {
+            if (p >= n || shift > 63) {
+              return -1;
+            }
+            b = payload[p++];
+            len |= (long) (b & 0x7f) << shift;
+            shift += 7;
+          } while (b < 0);
+          if (len < 0 || len > n - p) {
+            return -1;
+          }
+          p += (int) len;
+        }
+        default -> {
+          return -1; // groups and invalid wire types: parse() names the problem
+        }
+      }
     }
     return -1;
   }
@@ -129,7 +175,10 @@ public final class BinlogFiles {
   static Tablet.LogEntry parse(Path file, LogRecord.Full record) throws CorruptLogException {
     Tablet.LogEntry entry;
     try {
-      entry = Tablet.LogEntry.parseFrom(record.payload());
+      // the parsed entry's bytes fields (value, keys) are views of the record's payload, not copies
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(record.payload()).newCodedInput();
+      in.enableAliasing(true);
+      entry = Tablet.LogEntry.parser().parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
       throw new CorruptLogException(file, record.offset(), "record is not a LogEntry: " + e.getMessage());
     }
