@@ -112,56 +112,28 @@ public final class BinlogFiles {
    * found this way (then {@link #parse} tells what is wrong).
    */
   static long peekLogIndex(byte[] payload) {
-    int p = 0;
-    int n = payload.length;
-    while (p < n) {
-      long tag = 0;
-      int shift = 0;
-      int b;
-      do {
-        if (p >= n || shift > 63) {
-          return -1;
-        }
-        b = payload[p++];
-        tag |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while (b < 0);
+    WireScan in = new WireScan(payload);
+    while (in.pos < payload.length) {
+      if (!in.varint()) {
+        return -1;
+      }
+      long tag = in.value;
       if (tag == LOG_INDEX_TAG) {
-        long v = 0;
-        shift = 0;
-        do {
-          if (p >= n || shift > 63) {
-            return -1;
-          }
-          b = payload[p++];
-          v |= (long) (b & 0x7f) << shift;
-          shift += 7;
-        } while (b < 0);
-        return v;
+        return in.varint() ? in.value : -1;
       }
       switch ((int) (tag & 7)) {
         case WireFormat.WIRETYPE_VARINT -> {
-          while (p < n && payload[p++] < 0) {
-            // skip the varint
-          }
-        }
-        case WireFormat.WIRETYPE_FIXED64 -> p += 8;
-        case WireFormat.WIRETYPE_FIXED32 -> p += 4;
-        case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
-          long len = 0;
-          shift = 0;
-          do {
-            if (p >= n || shift > 63) {
-              return -1;
-            }
-            b = payload[p++];
-            len |= (long) (b & 0x7f) << shift;
-            shift += 7;
-          } while (b < 0);
-          if (len < 0 || len > n - p) {
+          if (!in.varint()) {
             return -1;
           }
-          p += (int) len;
+        }
+        case WireFormat.WIRETYPE_FIXED64 -> in.pos += 8;
+        case WireFormat.WIRETYPE_FIXED32 -> in.pos += 4;
+        case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          if (!in.varint() || in.value < 0 || in.value > payload.length - in.pos) {
+            return -1;
+          }
+          in.pos += (int) in.value;
         }
         default -> {
           return -1; // groups and invalid wire types: parse() names the problem
@@ -169,6 +141,31 @@ public final class BinlogFiles {
       }
     }
     return -1;
+  }
+
+  /** Reads protobuf varints from a byte array without allocating per field. */
+  private static final class WireScan {
+    private final byte[] bytes;
+    int pos;
+    long value;
+
+    WireScan(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    /** Reads a varint into {@link #value}; false when it is truncated or longer than 10 bytes. */
+    boolean varint() {
+      long v = 0;
+      for (int shift = 0; shift < 64 && pos < bytes.length; shift += 7) {
+        byte b = bytes[pos++];
+        v |= (long) (b & 0x7f) << shift;
+        if (b >= 0) {
+          value = v;
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** The {@code LogEntry} of a record; a record that is not one, or has no {@code log_index}, is corruption. */
