@@ -49,9 +49,15 @@ final class InternalKeys {
     return Long.compareUnsigned(tb, ta);
   }
 
-  /** Whether two user keys are the same bytes. */
+  /** Whether two user keys are the same bytes (the ts, which differs most often, compared first). */
   static boolean sameUserKey(byte[] a, int ao, int al, byte[] b, int bo, int bl) {
-    return al == bl && Arrays.equals(a, ao, ao + al, b, bo, bo + bl);
+    if (al != bl) {
+      return false;
+    }
+    if (al >= 8 && le64(a, ao + al - 8) != le64(b, bo + bl - 8)) {
+      return false;
+    }
+    return Arrays.equals(a, ao, ao + al, b, bo, bo + bl);
   }
 
   /**
