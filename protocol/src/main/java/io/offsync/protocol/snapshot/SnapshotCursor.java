@@ -18,7 +18,9 @@ import java.util.HexFormat;
  * cursor does not repeat that).
  *
  * <p>{@link #key()} is the exact position of the current row: a cursor opened at that key starts with this row.
- * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. Not thread-safe; close it (or its reader).
+ * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. The entries come from the Java SST reader or from
+ * RocksDB's iterator, as the reader chose (the same rows); a failed read (e.g. a block failing its checksum) is an
+ * {@link IOException} naming the checkpoint. Not thread-safe; close it (or its reader).
  */
 public final class SnapshotCursor implements AutoCloseable {
 

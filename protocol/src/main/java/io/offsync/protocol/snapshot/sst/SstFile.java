@@ -128,22 +128,7 @@ final class SstFile implements AutoCloseable {
       }
       metaOffset = footerOffset - BLOCK_TRAILER_LEN - metaSize;
     } else {
-      long[] h = new long[4];
-      int p = 1;
-      for (int i = 0; i < 4; i++) {
-        long r = 0;
-        for (int shift = 0; ; shift += 7) {
-          if (p >= 41 || shift > 63) {
-            throw new SstCorruptionException(path + ": bad block handle in the footer");
-          }
-          int b = footer[p++] & 0xff;
-          r |= (long) (b & 0x7f) << shift;
-          if (b < 128) {
-            break;
-          }
-        }
-        h[i] = r;
-      }
+      long[] h = varints(footer, 1, 41, 4, "the footer's block handles");
       metaOffset = h[0];
       metaSize = h[1];
       indexHandleOffset = h[2];
@@ -240,17 +225,7 @@ final class SstFile implements AutoCloseable {
 
   private long varint(Map<String, byte[]> p, String name) throws SstCorruptionException {
     byte[] v = p.get(name);
-    if (v == null) {
-      return 0;
-    }
-    long r = 0;
-    for (int i = 0, shift = 0; i < v.length && shift <= 63; i++, shift += 7) {
-      r |= (long) (v[i] & 0x7f) << shift;
-      if ((v[i] & 0x80) == 0) {
-        return r;
-      }
-    }
-    throw new SstCorruptionException(path + ": bad varint in property " + name);
+    return v == null ? 0 : varints(v, 0, v.length, 1, "property " + name)[0];
   }
 
   private void requireZero(Map<String, byte[]> p, String name) throws IOException {
@@ -260,13 +235,18 @@ final class SstFile implements AutoCloseable {
   }
 
   private long[] handle(byte[] b, int off, int len, String name) throws SstCorruptionException {
-    long[] h = new long[2];
+    return varints(b, off, off + len, 2, "the block handle of " + name + " in the metaindex");
+  }
+
+  /** {@code n} varint64s from {@code b[off, end)}. */
+  private long[] varints(byte[] b, int off, int end, int n, String what) throws SstCorruptionException {
+    long[] out = new long[n];
     int p = off;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < n; i++) {
       long r = 0;
       for (int shift = 0; ; shift += 7) {
-        if (p >= off + len || shift > 63) {
-          throw new SstCorruptionException(path + ": bad block handle for " + name + " in the metaindex");
+        if (p >= end || shift > 63) {
+          throw new SstCorruptionException(path + ": bad varint in " + what);
         }
         int x = b[p++] & 0xff;
         r |= (long) (x & 0x7f) << shift;
@@ -274,9 +254,9 @@ final class SstFile implements AutoCloseable {
           break;
         }
       }
-      h[i] = r;
+      out[i] = r;
     }
-    return h;
+    return out;
   }
 
   void readFully(long pos, byte[] dst, int off, int len) throws IOException {
