@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,11 @@ class SstCheckpointTest {
           .setChecksumType(shape.checksum()).setBlockSize(shape.blockSize());
       shape.table().accept(table);
       write(db, cp, cmp, table, shape.compression(), rnd, shape.withTsId(), shape.flushes(), shape.compact());
+      if (shape.compact()) {
+        assertTrue(CheckpointManifest.read(cp).families.get(FAMILY).files.values().stream()
+            .filter(f -> f.level() > 0).collect(Collectors.groupingBy(CheckpointManifest.FileMeta::level,
+                Collectors.counting())).values().stream().anyMatch(n -> n > 1), "a level with several files");
+      }
       assertSame(cp, cmp, rnd, shape.withTsId());
     }
   }
@@ -274,7 +280,9 @@ class SstCheckpointTest {
                      Random rnd, boolean withTsId, int flushes, boolean compact) throws Exception {
     try (DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
          ColumnFamilyOptions cfo = new ColumnFamilyOptions().setComparator(cmp).setCompressionType(compression)
-             .setDisableAutoCompactions(true).setTableFormatConfig(table)) {
+             .setDisableAutoCompactions(true).setTableFormatConfig(table)
+             // small compaction outputs: a compacted level holds several files
+             .setTargetFileSizeBase(8 << 10)) {
       List<ColumnFamilyHandle> handles = new ArrayList<>();
       try (RocksDB rdb = RocksDB.open(dbo, db.toString(), descriptors(cfo), handles);
            WriteOptions wo = new WriteOptions().setDisableWAL(true);
