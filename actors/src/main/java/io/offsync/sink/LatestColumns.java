@@ -2,9 +2,7 @@ package io.offsync.sink;
 
 import io.offsync.protocol.codec.Column;
 import io.offsync.protocol.codec.TableSchema;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Puts the decoded values of a row of any schema version in the order of the table's latest columns, by name
@@ -17,7 +15,7 @@ final class LatestColumns {
   private final TableSchema schema;
   private final List<Column> columns;
   /** Per schema version: where each of its columns goes in the latest schema; {@link #PREFIX} = same place. */
-  private final Map<Integer, int[]> toLatest = new HashMap<>();
+  private final int[][] toLatest = new int[TableSchema.MAX_VERSION + 1][];
 
   LatestColumns(TableSchema schema) {
     this.schema = schema;
@@ -26,7 +24,7 @@ final class LatestColumns {
 
   /** The values of a row of schema {@code version} in the latest columns' order. */
   Object[] reorder(int version, Object[] values) {
-    int[] map = toLatest.computeIfAbsent(version, this::mapping);
+    int[] map = map(version);
     if (map == PREFIX) {
       return values;
     }
@@ -41,7 +39,16 @@ final class LatestColumns {
 
   /** Whether the columns of schema {@code version} are the first latest columns, in order (no reorder needed). */
   boolean isPrefix(int version) {
-    return toLatest.computeIfAbsent(version, this::mapping) == PREFIX;
+    return map(version) == PREFIX;
+  }
+
+  private int[] map(int version) {
+    int[] map = toLatest[version];
+    if (map == null) {
+      map = mapping(version);
+      toLatest[version] = map;
+    }
+    return map;
   }
 
   /** Where each column of {@code version} goes in the latest schema, by name. */

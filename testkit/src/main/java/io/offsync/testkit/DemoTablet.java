@@ -63,7 +63,7 @@ public final class DemoTablet implements Callable<Integer> {
   long rows;
 
   @Option(names = "--binlog-rows", defaultValue = "-1", description = "of those, rows written after the snapshot "
-      + "(default: 10% of --rows; all of them with --append)")
+      + "(default: 10%% of --rows; all of them with --append)")
   long binlogRows;
 
   @Option(names = "--partitions", defaultValue = "4", description = "partition count (default ${DEFAULT-VALUE})")

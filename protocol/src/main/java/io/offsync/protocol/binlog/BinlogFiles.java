@@ -2,6 +2,7 @@ package io.offsync.protocol.binlog;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.offsync.protocol.log.CorruptLogException;
 import io.offsync.protocol.log.LogReader;
@@ -111,25 +112,70 @@ public final class BinlogFiles {
    * found this way (then {@link #parse} tells what is wrong).
    */
   static long peekLogIndex(byte[] payload) {
-    CodedInputStream in = CodedInputStream.newInstance(payload);
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        if (tag == LOG_INDEX_TAG) {
-          return in.readUInt64();
-        }
-        in.skipField(tag);
+    WireScan in = new WireScan(payload);
+    while (in.pos < payload.length) {
+      if (!in.varint()) {
+        return -1;
       }
-    } catch (IOException e) {
-      return -1;
+      long tag = in.value;
+      if (tag == LOG_INDEX_TAG) {
+        return in.varint() ? in.value : -1;
+      }
+      switch ((int) (tag & 7)) {
+        case WireFormat.WIRETYPE_VARINT -> {
+          if (!in.varint()) {
+            return -1;
+          }
+        }
+        case WireFormat.WIRETYPE_FIXED64 -> in.pos += 8;
+        case WireFormat.WIRETYPE_FIXED32 -> in.pos += 4;
+        case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+          if (!in.varint() || in.value < 0 || in.value > payload.length - in.pos) {
+            return -1;
+          }
+          in.pos += (int) in.value;
+        }
+        default -> {
+          return -1; // groups and invalid wire types: parse() names the problem
+        }
+      }
     }
     return -1;
+  }
+
+  /** Reads protobuf varints from a byte array without allocating per field. */
+  private static final class WireScan {
+    private final byte[] bytes;
+    int pos;
+    long value;
+
+    WireScan(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    /** Reads a varint into {@link #value}; false when it is truncated or longer than 10 bytes. */
+    boolean varint() {
+      long v = 0;
+      for (int shift = 0; shift < 64 && pos < bytes.length; shift += 7) {
+        byte b = bytes[pos++];
+        v |= (long) (b & 0x7f) << shift;
+        if (b >= 0) {
+          value = v;
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** The {@code LogEntry} of a record; a record that is not one, or has no {@code log_index}, is corruption. */
   static Tablet.LogEntry parse(Path file, LogRecord.Full record) throws CorruptLogException {
     Tablet.LogEntry entry;
     try {
-      entry = Tablet.LogEntry.parseFrom(record.payload());
+      // the parsed entry's bytes fields (value, keys) are views of the record's payload, not copies
+      CodedInputStream in = UnsafeByteOperations.unsafeWrap(record.payload()).newCodedInput();
+      in.enableAliasing(true);
+      entry = Tablet.LogEntry.parser().parseFrom(in);
     } catch (InvalidProtocolBufferException e) {
       throw new CorruptLogException(file, record.offset(), "record is not a LogEntry: " + e.getMessage());
     }

@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.util.List;
 
@@ -22,6 +21,9 @@ final class RowLayout {
   private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle DOUBLE =
       MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** Days from 0000-01-01 to 1970-01-01 (as in {@code java.time.LocalDate}). */
+  private static final long DAYS_0000_TO_1970 = (146097 * 5L) - (30L * 365L + 7L);
 
   private static final int K_BOOL = 0;
   private static final int K_SMALLINT = 1;
@@ -120,7 +122,7 @@ final class RowLayout {
         case K_BIGINT, K_TIMESTAMP -> v.int64(i, (long) LONG.get(b, p));
         case K_FLOAT -> v.float32(i, (float) FLOAT.get(b, p));
         case K_DOUBLE -> v.float64(i, (double) DOUBLE.get(b, p));
-        case K_DATE -> v.date(i, Math.toIntExact(date((int) INT.get(b, p), i, off, table).toEpochDay()));
+        case K_DATE -> v.date(i, epochDay((int) INT.get(b, p), i, off, table));
         default -> string(b, off, size, slots[i], addr, stringData, i, table, v);
       }
     }
@@ -191,13 +193,30 @@ final class RowLayout {
     };
   }
 
-  private LocalDate date(int v, int col, int off, String table) {
-    try {
-      return LocalDate.of((v >> 16) + 1900, ((v >> 8) & 0xFF) + 1, v & 0xFF);
-    } catch (DateTimeException e) {
+  /**
+   * The days since 1970-01-01 of OpenMLDB's date int ({@code (year - 1900) << 16 | (month - 1) << 8 | day}),
+   * computed as {@link LocalDate#toEpochDay} does, without a {@code LocalDate} per value.
+   */
+  private int epochDay(int v, int col, int off, String table) {
+    long y = (v >> 16) + 1900;
+    int m = ((v >> 8) & 0xFF) + 1;
+    int d = v & 0xFF;
+    boolean leap = (y & 3) == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (m > 12 || d < 1 || d > (m == 2 ? (leap ? 29 : 28) : m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31)) {
       throw new RowFormatException("table " + table + ": row at offset " + off + ", column '"
-          + columns.get(col).name() + "': 0x" + Integer.toHexString(v) + " is not a valid date", e);
+          + columns.get(col).name() + "': 0x" + Integer.toHexString(v) + " is not a valid date");
     }
+    long total = 365 * y;
+    if (y >= 0) {
+      total += (y + 3) / 4 - (y + 99) / 100 + (y + 399) / 400;
+    } else {
+      total -= y / -4 - y / -100 + y / -400;
+    }
+    total += (367 * m - 362) / 12 + d - 1;
+    if (m > 2) {
+      total -= leap ? 1 : 2;
+    }
+    return (int) (total - DAYS_0000_TO_1970);
   }
 
   /** Encodes values of this layout's columns; see {@link RowCodec#encode}. */

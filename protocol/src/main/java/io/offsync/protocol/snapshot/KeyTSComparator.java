@@ -66,13 +66,18 @@ public final class KeyTSComparator extends AbstractComparator {
 
   /** The same order on heap arrays. */
   public static int compareKeys(byte[] a, byte[] b) {
-    int aPrefix = a.length >= 8 ? a.length - 8 : 0;
+    return compareKeys(a, 0, a.length, b);
+  }
+
+  /** The same order on {@code a[aOff, aOff + aLen)} and {@code b}. */
+  public static int compareKeys(byte[] a, int aOff, int aLen, byte[] b) {
+    int aPrefix = aLen >= 8 ? aLen - 8 : 0;
     int bPrefix = b.length >= 8 ? b.length - 8 : 0;
-    int c = Arrays.compareUnsigned(a, 0, aPrefix, b, 0, bPrefix);
+    int c = Arrays.compareUnsigned(a, aOff, aOff + aPrefix, b, 0, bPrefix);
     if (c != 0) {
       return c;
     }
-    long ta = a.length >= 8 ? DiskKey.readLongLE(a, aPrefix) : 0;
+    long ta = aLen >= 8 ? DiskKey.readLongLE(a, aOff + aPrefix) : 0;
     long tb = b.length >= 8 ? DiskKey.readLongLE(b, bPrefix) : 0;
     return Long.compareUnsigned(tb, ta);
   }

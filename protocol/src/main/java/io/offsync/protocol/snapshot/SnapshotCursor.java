@@ -3,12 +3,10 @@ package io.offsync.protocol.snapshot;
 import io.offsync.protocol.codec.RowCompression;
 import io.offsync.protocol.codec.RowFormatException;
 import io.offsync.protocol.openmldb.Type;
+import io.offsync.protocol.snapshot.sst.KeyValueIterator;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 
 /**
  * Iterates index 0 of a snapshot in key order: pk bytewise, then per pk newest first.
@@ -20,13 +18,14 @@ import org.rocksdb.RocksIterator;
  * cursor does not repeat that).
  *
  * <p>{@link #key()} is the exact position of the current row: a cursor opened at that key starts with this row.
- * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. Not thread-safe; close it (or its reader).
+ * Usage: {@code while (c.next()) { c.key(); c.ts(); c.row(); }}. The entries come from the Java SST reader or from
+ * RocksDB's iterator, as the reader chose (the same rows); a failed read (e.g. a block failing its checksum) is an
+ * {@link IOException} naming the checkpoint. Not thread-safe; close it (or its reader).
  */
 public final class SnapshotCursor implements AutoCloseable {
 
   private final SnapshotReader owner;
-  private final RocksIterator it;
-  private final ReadOptions readOptions;
+  private final KeyValueIterator it;
   private final boolean withId;
   private final int tsId;
   private final int suffix;
@@ -34,7 +33,8 @@ public final class SnapshotCursor implements AutoCloseable {
   private final Ttl.Checker checker;
   private final Type.CompressType compressType;
 
-  private byte[] lastPk;
+  private byte[] lastPk = new byte[32];
+  private int lastPkLen = -1;
   private long rank;
   private boolean started;
   private boolean valid;
@@ -43,11 +43,10 @@ public final class SnapshotCursor implements AutoCloseable {
   private long ts;
   private byte[] row;
 
-  SnapshotCursor(SnapshotReader owner, RocksIterator it, ReadOptions readOptions, boolean withId, int tsId, Ttl ttl,
-                 Ttl.Checker checker, Type.CompressType compressType) {
+  SnapshotCursor(SnapshotReader owner, KeyValueIterator it, boolean withId, int tsId, Ttl ttl, Ttl.Checker checker,
+                 Type.CompressType compressType) {
     this.owner = owner;
     this.it = it;
-    this.readOptions = readOptions;
     this.withId = withId;
     this.tsId = tsId;
     this.suffix = withId ? DiskKey.TS_ID_LEN + DiskKey.TS_LEN : DiskKey.TS_LEN;
@@ -68,19 +67,21 @@ public final class SnapshotCursor implements AutoCloseable {
     int pkLen = fromKey.length - suffix;
     if (ttl.usesRank()) {
       byte[] pk = Arrays.copyOf(fromKey, pkLen);
-      it.seek(keyOf(pk, -1L));
+      it.seek(keyOf(pk, pkLen, -1L));
       long before = 0;
-      while (it.isValid() && Long.compareUnsigned(before, ttl.latTtl()) <= 0) {
-        byte[] k = it.key();
-        if (KeyTSComparator.compareKeys(k, fromKey) >= 0 || k.length < suffix
-            || !samePk(k, k.length - suffix, pk) || (withId && DiskKey.readIntLE(k, k.length - suffix) != tsId)) {
+      while (it.valid() && Long.compareUnsigned(before, ttl.latTtl()) <= 0) {
+        byte[] k = it.keyArray();
+        int ko = it.keyOffset();
+        int kl = it.keyLength();
+        if (kl < suffix || KeyTSComparator.compareKeys(k, ko, kl, fromKey) >= 0
+            || !samePk(k, ko, kl - suffix, pk, pkLen)
+            || (withId && DiskKey.readIntLE(k, ko + kl - suffix) != tsId)) {
           break;
         }
         before++;
         it.next();
       }
-      checkStatus();
-      lastPk = pk;
+      rememberPk(pk, 0, pkLen);
       rank = before;
     }
     it.seek(fromKey);
@@ -98,67 +99,66 @@ public final class SnapshotCursor implements AutoCloseable {
     } else {
       return false;
     }
+    key = null;
+    row = null;
     valid = advance();
-    if (!valid) {
-      key = null;
-      row = null;
-    }
     return valid;
   }
 
   private boolean advance() throws IOException {
-    byte[] skipPk = null;
-    while (it.isValid()) {
-      byte[] k = it.key();
-      if (k.length < suffix) {
-        throw new IOException("snapshot " + owner.directory() + " has a key of " + k.length + " bytes in index 0's "
-            + "column family (" + HexFormat.of().formatHex(k) + "), expected at least " + suffix + "; the table "
-            + "description does not match this snapshot");
+    boolean skipping = false;
+    while (it.valid()) {
+      byte[] k = it.keyArray();
+      int ko = it.keyOffset();
+      int kl = it.keyLength();
+      if (kl < suffix) {
+        throw new IOException("snapshot " + owner.directory() + " has a key of " + kl + " bytes in index 0's "
+            + "column family (" + HexFormat.of().formatHex(k, ko, ko + kl) + "), expected at least " + suffix
+            + "; the table description does not match this snapshot");
       }
-      int pkLen = k.length - suffix;
-      if (withId && DiskKey.readIntLE(k, pkLen) != tsId) {
+      int pkLen = kl - suffix;
+      if (withId && DiskKey.readIntLE(k, ko + pkLen) != tsId) {
         it.next();
         continue;
       }
-      if (skipPk != null && samePk(k, pkLen, skipPk)) {
+      boolean samePk = lastPkLen >= 0 && samePk(k, ko, pkLen, lastPk, lastPkLen);
+      if (skipping && samePk) {
         it.next();
         continue;
       }
-      long t = DiskKey.readLongLE(k, k.length - DiskKey.TS_LEN);
-      if (lastPk != null && samePk(k, pkLen, lastPk)) {
+      long t = DiskKey.readLongLE(k, ko + kl - DiskKey.TS_LEN);
+      if (samePk) {
         rank++;
       } else {
-        lastPk = Arrays.copyOf(k, pkLen);
+        rememberPk(k, ko, pkLen);
         rank = 1;
       }
       if (checker.isExpired(t, rank)) {
-        skipPk = lastPk;
-        it.seek(keyOf(lastPk, 0));
+        skipping = true;
+        it.seek(keyOf(lastPk, lastPkLen, 0));
         continue;
       }
-      key = k;
       ts = t;
-      row = null;
       return true;
     }
-    checkStatus();
     return false;
   }
 
-  private byte[] keyOf(byte[] pk, long t) {
-    return withId ? DiskKey.encode(pk, tsId, t) : DiskKey.encode(pk, t);
-  }
-
-  private static boolean samePk(byte[] k, int pkLen, byte[] pk) {
-    return pkLen == pk.length && Arrays.equals(k, 0, pkLen, pk, 0, pkLen);
-  }
-
-  private void checkStatus() throws IOException {
-    try {
-      it.status();
-    } catch (RocksDBException e) {
-      throw new IOException("reading snapshot " + owner.directory() + " failed: " + e.getMessage(), e);
+  private void rememberPk(byte[] k, int ko, int pkLen) {
+    if (lastPk.length < pkLen) {
+      lastPk = new byte[Math.max(pkLen, lastPk.length * 2)];
     }
+    System.arraycopy(k, ko, lastPk, 0, pkLen);
+    lastPkLen = pkLen;
+  }
+
+  private byte[] keyOf(byte[] pk, int pkLen, long t) {
+    byte[] p = Arrays.copyOf(pk, pkLen);
+    return withId ? DiskKey.encode(p, tsId, t) : DiskKey.encode(p, t);
+  }
+
+  private static boolean samePk(byte[] k, int ko, int pkLen, byte[] pk, int len) {
+    return pkLen == len && Arrays.equals(k, ko, ko + pkLen, pk, 0, len);
   }
 
   private void requireRow() {
@@ -170,13 +170,18 @@ public final class SnapshotCursor implements AutoCloseable {
   /** The current row's raw RocksDB key: its exact resumable position. The array is the caller's. */
   public byte[] key() {
     requireRow();
+    if (key == null) {
+      int ko = it.keyOffset();
+      key = Arrays.copyOfRange(it.keyArray(), ko, ko + it.keyLength());
+    }
     return key;
   }
 
   /** The current row's pk bytes (UTF-8 of the pk string). */
   public byte[] pk() {
     requireRow();
-    return Arrays.copyOf(key, key.length - suffix);
+    int ko = it.keyOffset();
+    return Arrays.copyOfRange(it.keyArray(), ko, ko + it.keyLength() - suffix);
   }
 
   /** The current row's timestamp (unsigned 64-bit). */
@@ -189,12 +194,11 @@ public final class SnapshotCursor implements AutoCloseable {
   public byte[] row() throws IOException {
     requireRow();
     if (row == null) {
-      byte[] value = it.value();
       try {
-        row = RowCompression.decompress(value, compressType);
+        row = RowCompression.decompress(it.valueArray(), it.valueOffset(), it.valueLength(), compressType);
       } catch (RowFormatException e) {
-        throw new IOException("snapshot " + owner.directory() + ": the value at key " + HexFormat.of().formatHex(key)
-            + " cannot be decompressed: " + e.getMessage(), e);
+        throw new IOException("snapshot " + owner.directory() + ": the value at key "
+            + HexFormat.of().formatHex(key()) + " cannot be decompressed: " + e.getMessage(), e);
       }
     }
     return row;
@@ -208,7 +212,6 @@ public final class SnapshotCursor implements AutoCloseable {
     closed = true;
     valid = false;
     it.close();
-    readOptions.close();
     owner.forget(this);
   }
 }

@@ -229,6 +229,11 @@ class BinlogTest {
     assertEquals(1L << 40, BinlogFiles.peekLogIndex(entry(1).toBuilder().setLogIndex(1L << 40).build().toByteArray()));
     assertEquals(-1, BinlogFiles.peekLogIndex(entry(5).toBuilder().clearLogIndex().build().toByteArray()));
     assertEquals(-1, BinlogFiles.peekLogIndex(new byte[] {(byte) 0xff, (byte) 0xff}));
+    byte[] whole = entry(1L << 40).toBuilder().setLogIndex(1L << 40).build().toByteArray();
+    for (int n = 0; n < whole.length; n++) { // a truncated entry gives its index if it is complete, or -1
+      long peeked = BinlogFiles.peekLogIndex(java.util.Arrays.copyOf(whole, n));
+      assertTrue(peeked == -1 || peeked == 1L << 40, "prefix of " + n + " bytes peeked " + peeked);
+    }
   }
 
   @Test

@@ -106,6 +106,41 @@ class RowCodecTest {
     assertTrue(e.getMessage().contains("column 'c5'"), e.getMessage());
   }
 
+  /** Month bytes 0..13, 255 and day bytes 0..32, 255 of leap, century and plain years; month ends, 1900..9999. */
+  @Test
+  void datesDecodeAsJavaTimeDoesOrAreRefused() {
+    List<Column> cols = List.of(new Column("id", ColumnType.BIGINT, true), Column.of("d", ColumnType.DATE));
+    TableSchema schema = TableSchema.of("t", cols);
+    byte[] row = RowCodec.encode(cols, 1, new Object[] {1L, LocalDate.of(2000, 1, 1)});
+    int slot = row.length - 4;
+    for (int year : new int[] {1900, 2000, 2023, 2024, 9999}) {
+      for (int month = 0; month < 256; month = month == 13 ? 255 : month + 1) {
+        for (int day = 0; day < 256; day = day == 32 ? 255 : day + 1) {
+          int v = ((year - 1900) << 16) | (month << 8) | day;
+          java.nio.ByteBuffer.wrap(row, slot, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(v);
+          LocalDate want = null;
+          try {
+            want = LocalDate.of(year, month + 1, day);
+          } catch (java.time.DateTimeException invalid) {
+            // the codec must refuse it too
+          }
+          if (want == null) {
+            assertThrows(RowFormatException.class, () -> RowCodec.decode(schema, row, 0), Integer.toHexString(v));
+          } else {
+            assertEquals(want, RowCodec.decode(schema, row, 0)[1]);
+          }
+        }
+      }
+    }
+    for (int year = 1900; year <= 9999; year++) {
+      LocalDate first = LocalDate.of(year, 1, 1);
+      for (LocalDate d : List.of(first, first.withMonth(2).withDayOfMonth(first.withMonth(2).lengthOfMonth()),
+          first.withMonth(3), first.withMonth(12).withDayOfMonth(31))) {
+        assertEquals(d, RowCodec.decode(schema, RowCodec.encode(cols, 1, new Object[] {1L, d}), 0)[1]);
+      }
+    }
+  }
+
   @Test
   void encodeRefusesBadValuesWithTheColumnName() {
     List<Column> cols = List.of(new Column("id", ColumnType.BIGINT, true), Column.of("d", ColumnType.DATE));

@@ -195,6 +195,7 @@ class SnapshotReaderTest {
 
     List<Read> expected = model(table, puts, 3, 0, 3, NOW);
     try (SnapshotReader r = SnapshotReader.open(cp, table)) {
+      assertTrue(r.readsSstFiles(), "a checkpoint as a tablet writes it is read without RocksDB");
       List<Read> actual = readAll(r, null, NOW);
       assertEquals(expected.size(), actual.size());
       assertEquals(expected, actual);
@@ -280,11 +281,14 @@ class SnapshotReaderTest {
     List<Put> puts = writeWide(table, dir.resolve("7_0"), cp, 400, 3);
     List<Read> expected = model(table, puts, 3, 0, 3, NOW);
     assertTrue(expected.size() > 0);
-    try (SnapshotReader r = SnapshotReader.open(cp, table)) {
-      List<Read> full = readAll(r, null, NOW);
-      assertEquals(expected, full);
-      for (int i = 0; i < full.size(); i += 3) {
-        assertEquals(full.subList(i, full.size()), readAll(r, full.get(i).key(), NOW), "resume at row " + i);
+    for (boolean javaReader : new boolean[] {true, false}) {
+      try (SnapshotReader r = SnapshotReader.open(cp, DiskTableLayout.of(table), javaReader)) {
+        assertEquals(javaReader, r.readsSstFiles());
+        List<Read> full = readAll(r, null, NOW);
+        assertEquals(expected, full);
+        for (int i = 0; i < full.size(); i += 3) {
+          assertEquals(full.subList(i, full.size()), readAll(r, full.get(i).key(), NOW), "resume at row " + i);
+        }
       }
     }
   }
@@ -317,6 +321,7 @@ class SnapshotReaderTest {
     }
     List<Read> expected = model(table, kept, null, 0, 2, NOW);
     try (SnapshotReader r = SnapshotReader.open(cp, table)) {
+      assertFalse(r.readsSstFiles(), "range deletes are read through RocksDB");
       assertEquals(expected, readAll(r, null, NOW));
       assertTrue(readAll(r, null, NOW).stream().anyMatch(x -> RowCodec.decode(schema, x.row(), 0)[1].equals(24)),
           "a delete without ts keeps the pk's ts-0 row, like the tablet's range delete");
