@@ -14,8 +14,9 @@ offsync_home="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # JVM options every offsync node (and bin/bench) gets before the caller's own OPTS (a later flag wins):
 #  - the parallel collector, unless OPTS choose one (two collectors stop the JVM): a sync allocates fast and keeps
 #    little, and on a 2-core machine G1's concurrent threads and write barriers take CPU from it (bin/bench, 2 M rows,
-#    CPU per warm sync: G1 5.3-7.2 s, parallel 3.9-4.1 s); young pauses are tens of ms at -Xmx1g, far below the
-#    cluster's failure detection. With G1 (OPTS -XX:+UseG1GC) 4 MiB regions: with the 1 MiB regions G1 picks for
+#    CPU of a warm sync with G1 / with the parallel collector: 4.4-7.2 s / 3.9-4.9 s with parquet-java and RocksDB
+#    reads, 3.4-4.3 s / 2.2-4.0 s with the Java SST reader and the columnar writer); young pauses are tens of ms at
+#    -Xmx1g, far below the cluster's failure detection. With G1 (OPTS -XX:+UseG1GC) 4 MiB regions: with the 1 MiB regions G1 picks for
 #    heaps under 4 GiB every 1 MiB RowPack (max_pack_size) and its serialized copies are humongous objects.
 #  - C2 thresholds ten times the default: a method is compiled by C2 after 50,000 calls (loops 400,000 iterations),
 #    not 5,000, so start-up code and rare paths stay with C1 and the C2 thread compiles the sync's hot path (millions
