@@ -297,35 +297,36 @@ public final class CommitSink {
       }
 
       /**
-       * Writes a row. Without time partitions, a row whose columns are a prefix of the latest schema goes to the
-       * writer encoded ({@link PartWriter#writeEncoded}: Parquet takes its values without boxing them); other rows
-       * are decoded and reordered first.
+       * Writes a row. A row whose columns are a prefix of the latest schema goes to the writer encoded
+       * ({@link PartWriter#writeEncoded}: Parquet takes its values without boxing them; with time partitions only
+       * the partition column is read to pick the file); other rows are decoded and reordered first.
        */
       private void writeRow(byte[] buf, int off, int len) throws IOException {
         Object[] values;
         try {
           int version = RowCodec.schemaVersion(buf, off);
-          values = group == null && latest.isPrefix(version) ? null
-              : latest.reorder(version, RowCodec.decode(schema, buf, off));
+          values = latest.isPrefix(version) ? null : latest.reorder(version, RowCodec.decode(schema, buf, off));
         } catch (RuntimeException e) {
           throw undecodable(buf, off, e);
         }
-        if (group != null) {
-          if (group.isEmpty()) {
-            writerSeq = nextSeq;
-          }
-          rollDue |= group.write(values, writerSeq, attempt); // the bound: the group rolls at the end of this pack
-          return;
-        }
-        if (writer == null) {
-          openFile();
-        }
-        if (values != null) {
-          writer.write(values);
-          return;
-        }
         try {
-          writer.writeEncoded(schema, buf, off);
+          if (group != null) {
+            if (group.isEmpty()) {
+              writerSeq = nextSeq;
+            }
+            // the bound: the group rolls at the end of this pack
+            rollDue |= values != null ? group.write(values, writerSeq, attempt)
+                : group.writeEncoded(schema, buf, off, writerSeq, attempt);
+            return;
+          }
+          if (writer == null) {
+            openFile();
+          }
+          if (values != null) {
+            writer.write(values);
+          } else {
+            writer.writeEncoded(schema, buf, off);
+          }
         } catch (RowFormatException e) {
           throw undecodable(buf, off, e);
         }

@@ -1,8 +1,12 @@
 package io.offsync.sink;
 
 import io.offsync.protocol.codec.Column;
+import io.offsync.protocol.codec.ColumnType;
+import io.offsync.protocol.codec.RowCodec;
+import io.offsync.protocol.codec.TableSchema;
 import io.offsync.protocol.position.Position;
 import java.io.IOException;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +27,21 @@ final class GroupWriter {
     long close(PartWriter writer, CommitRecord record) throws IOException;
   }
 
+  /** The bucket of a NULL partition value, and of a value of no time type (the directory says why). */
+  private static final long NULL_BUCKET = Long.MIN_VALUE;
+  private static final long NO_BUCKET = Long.MIN_VALUE + 1;
+
   private final PartitionBy by;
   private final int byIndex;
   private final int maxOpenFiles;
   private final PartLayout layout;
   private final List<Column> columns;
   private final TreeMap<String, PartWriter> open = new TreeMap<>();
+  /** The file of the last row written and that row's time bucket; null when {@link #open} changed since. */
+  private PartWriter last;
+  private long lastBucket;
+  /** The partition column's value of an encoded row. */
+  private final long[] time = new long[1];
 
   GroupWriter(PartitionBy by, int maxOpenFiles, PartLayout layout, List<Column> columns) {
     this.by = by;
@@ -68,14 +81,42 @@ final class GroupWriter {
    * @return whether the group now holds the bound's number of files
    */
   boolean write(Object[] values, long seq, String attempt) throws IOException {
-    String dir = by.directory(by.value(values[byIndex]));
+    Object v = values[byIndex];
+    long bucket = v == null ? NULL_BUCKET
+        : v instanceof LocalDate d ? by.bucketOfDay(d.toEpochDay()) : v instanceof Long ms ? by.bucketOfMillis(ms)
+        : NO_BUCKET;
+    writer(bucket, v, seq, attempt).write(values);
+    return open.size() >= maxOpenFiles;
+  }
+
+  /**
+   * Writes an encoded row (its schema version's columns a prefix of the file's) like {@link #write}, without
+   * decoding it: only its partition column is read.
+   */
+  boolean writeEncoded(TableSchema schema, byte[] buf, int off, long seq, String attempt) throws IOException {
+    boolean found = RowCodec.timeValue(schema, buf, off, byIndex, time);
+    boolean date = columns.get(byIndex).type() == ColumnType.DATE;
+    long bucket = !found ? NULL_BUCKET : date ? by.bucketOfDay(time[0]) : by.bucketOfMillis(time[0]);
+    PartWriter w = last != null && bucket == lastBucket ? last
+        : writer(bucket, !found ? null : date ? LocalDate.ofEpochDay(time[0]) : (Object) time[0], seq, attempt);
+    w.writeEncoded(schema, buf, off);
+    return open.size() >= maxOpenFiles;
+  }
+
+  /** The open file of a value's partition; rows of the last row's time bucket skip formatting the directory. */
+  private PartWriter writer(long bucket, Object value, long seq, String attempt) throws IOException {
+    if (last != null && bucket == lastBucket && bucket != NO_BUCKET) {
+      return last;
+    }
+    String dir = by.directory(by.value(value));
     PartWriter w = open.get(dir);
     if (w == null) {
       w = layout.open(PartitionedFiles.memberTmp(layout.tmpPath(seq, attempt), dir), columns);
       open.put(dir, w);
     }
-    w.write(values);
-    return open.size() >= maxOpenFiles;
+    last = w;
+    lastBucket = bucket;
+    return w;
   }
 
   /**
@@ -86,6 +127,7 @@ final class GroupWriter {
    */
   RolledFile roll(String owner, int tid, int pid, long seq, String attempt, Position from, Position next,
       Closer closer, Consumer<PartWriter> discard) throws IOException {
+    last = null;
     List<CommitRecord.GroupPart> inFiles = new ArrayList<>();
     long rows = 0;
     for (Map.Entry<String, PartWriter> e : open.entrySet()) {
@@ -113,6 +155,7 @@ final class GroupWriter {
 
   /** Hands every open file to {@code discard}. */
   void discardAll(Consumer<PartWriter> discard) {
+    last = null;
     while (!open.isEmpty()) {
       discard.accept(open.pollFirstEntry().getValue());
     }

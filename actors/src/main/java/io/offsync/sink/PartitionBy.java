@@ -139,6 +139,19 @@ public record PartitionBy(String column, Transform transform) {
         + value.getClass().getSimpleName() + " is neither epoch milliseconds nor a date");
   }
 
+  /**
+   * The time bucket of epoch milliseconds: all milliseconds of one bucket have one {@link #value} (hours since the
+   * epoch for hour, days for day and month: a UTC day lies in one month).
+   */
+  public long bucketOfMillis(long millis) {
+    return Math.floorDiv(millis, transform == Transform.HOUR ? 3_600_000L : 86_400_000L);
+  }
+
+  /** The time bucket of a date (days since 1970-01-01): as {@link #bucketOfMillis} of its first millisecond. */
+  public long bucketOfDay(long epochDay) {
+    return transform == Transform.HOUR ? epochDay * 24 : epochDay;
+  }
+
   /** The directory (relative to dest) of partition value {@code value}: {@code <field>=<value>}. */
   public String directory(String value) {
     return escape(field()) + "=" + value;

@@ -91,6 +91,21 @@ public final class RowCodec {
     return version;
   }
 
+  /**
+   * Reads one bigint, timestamp or date column of the row starting at {@code off} without decoding the others:
+   * what a writer that partitions rows by time needs.
+   *
+   * @param column the column's index in the row's schema version (a later version's column is NULL here)
+   * @param out receives the value in {@code out[0]}: epoch milliseconds, or days since 1970-01-01 for a date
+   * @return false if the value is NULL or the row's version has no such column
+   * @throws RowFormatException if the row is truncated or malformed
+   * @throws IllegalArgumentException if the column is of another type
+   */
+  public static boolean timeValue(TableSchema schema, byte[] buf, int off, int column, long[] out) {
+    int size = checkedSize(schema, buf, off);
+    return schema.layout(buf[off + 1] & 0xFF).timeValue(buf, off, size, column, schema.table(), out);
+  }
+
   private static int checkedSize(TableSchema schema, byte[] buf, int off) {
     int size = rowLength(buf, off);
     if (size > buf.length - off) {

@@ -93,6 +93,32 @@ final class RowLayout {
     };
   }
 
+  /**
+   * Reads column {@code col} (bigint, timestamp or date) of a row whose header was already checked into
+   * {@code out[0]}: epoch milliseconds or days since 1970-01-01. False when the value is NULL or the version has
+   * no such column.
+   */
+  boolean timeValue(byte[] b, int off, int size, int col, String table, long[] out) {
+    if (col >= kinds.length) {
+      return false;
+    }
+    if (size < stringTable) {
+      throw new RowFormatException("table " + table + ": row at offset " + off + " has size " + size
+          + " but its schema version needs at least " + stringTable + " bytes (" + kinds.length + " columns)");
+    }
+    if ((b[off + HEADER + (col >>> 3)] & (1 << (col & 7))) != 0) {
+      return false;
+    }
+    int p = off + slots[col];
+    out[0] = switch (kinds[col]) {
+      case K_BIGINT, K_TIMESTAMP -> (long) LONG.get(b, p);
+      case K_DATE -> epochDay((int) INT.get(b, p), col, off, table);
+      default -> throw new IllegalArgumentException("column '" + columns.get(col).name() + "' is "
+          + columns.get(col).type() + ", not a bigint, timestamp or date");
+    };
+    return true;
+  }
+
   /** Decodes a row whose header (format version, size within the buffer) was already checked. */
   Object[] decode(byte[] b, int off, int size, String table) {
     Object[] out = new Object[kinds.length];

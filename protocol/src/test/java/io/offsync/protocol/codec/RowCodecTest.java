@@ -142,6 +142,26 @@ class RowCodecTest {
   }
 
   @Test
+  void timeValueReadsOneColumnOfAnyVersion() {
+    List<Column> base = List.of(new Column("id", ColumnType.BIGINT, true), Column.of("s", ColumnType.STRING),
+        Column.of("d", ColumnType.DATE), Column.of("ts", ColumnType.TIMESTAMP));
+    TableSchema schema = TableSchema.of("t", base, List.of(Column.of("later", ColumnType.TIMESTAMP)),
+        java.util.Map.of(1, 4, 2, 5));
+    long[] out = new long[1];
+    byte[] v1 = RowCodec.encode(schema, 1, new Object[] {7L, "x", LocalDate.of(1969, 12, 31), -5L});
+    assertTrue(RowCodec.timeValue(schema, v1, 0, 2, out));
+    assertEquals(-1, out[0]);
+    assertTrue(RowCodec.timeValue(schema, v1, 0, 3, out));
+    assertEquals(-5, out[0]);
+    assertTrue(!RowCodec.timeValue(schema, v1, 0, 4, out), "a column version 1 lacks is NULL");
+    byte[] v2 = RowCodec.encode(schema, 2, new Object[] {7L, null, null, null, 1681180000123L});
+    assertTrue(!RowCodec.timeValue(schema, v2, 0, 3, out));
+    assertTrue(RowCodec.timeValue(schema, v2, 0, 4, out));
+    assertEquals(1681180000123L, out[0]);
+    assertThrows(IllegalArgumentException.class, () -> RowCodec.timeValue(schema, v1, 0, 1, out));
+  }
+
+  @Test
   void encodeRefusesBadValuesWithTheColumnName() {
     List<Column> cols = List.of(new Column("id", ColumnType.BIGINT, true), Column.of("d", ColumnType.DATE));
     IllegalArgumentException type = assertThrows(IllegalArgumentException.class,

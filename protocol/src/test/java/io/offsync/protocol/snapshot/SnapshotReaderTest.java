@@ -40,7 +40,7 @@ import org.xerial.snappy.Snappy;
 
 class SnapshotReaderTest {
 
-  private static final long NOW = 1_700_000_000_000L;
+  static final long NOW = 1_700_000_000_000L;
   private static final String[] IDS = {"a", "ab", "a|b", "b", "", "\u00e9t\u00e9", "a\u0001", "zz", "k7", "k70"};
 
   @TempDir
@@ -144,7 +144,7 @@ class SnapshotReaderTest {
 
   // ---- helpers ----
 
-  private static List<Read> readAll(SnapshotReader r, byte[] from, long now) throws IOException {
+  static List<Read> readAll(SnapshotReader r, byte[] from, long now) throws IOException {
     List<Read> out = new ArrayList<>();
     try (SnapshotCursor c = r.cursor(from, now)) {
       while (c.next()) {
@@ -154,7 +154,7 @@ class SnapshotReaderTest {
     return out;
   }
 
-  private static Object[] wideRow(Random rnd, int seq) {
+  static Object[] wideRow(Random rnd, int seq) {
     String id = IDS[rnd.nextInt(IDS.length)];
     long ts1 = rnd.nextInt(4) == 0 ? NOW - rnd.nextInt(5) * 1000L : NOW - rnd.nextInt(30) * 60_000L;
     return new Object[] {id, "n" + rnd.nextInt(20), (long) seq, ts1, (long) rnd.nextInt(1000),

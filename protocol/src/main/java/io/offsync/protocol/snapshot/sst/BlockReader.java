@@ -66,7 +66,8 @@ final class BlockReader {
       offset = 0;
     } else {
       throw new UnsupportedCheckpointException(file.path + ": the block at offset " + blockOffset
-          + " uses compression type " + type);
+          + " uses compression type " + type + " (only none and snappy are read without RocksDB); read this "
+          + "checkpoint through RocksDB: -Doffsync.snapshot.sst-reader=false");
     }
   }
 

@@ -104,7 +104,7 @@ public final class SstCheckpoint implements AutoCloseable {
     for (List<SstFile> l : levels) {
       runs.add(new LevelIter(l, new BlockReader(l.get(0), TableIter.READAHEAD)));
     }
-    return new SstScan(runs);
+    return new SstScan(dir, runs);
   }
 
   @Override

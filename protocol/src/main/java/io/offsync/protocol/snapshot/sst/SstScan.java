@@ -1,6 +1,7 @@
 package io.offsync.protocol.snapshot.sst;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -11,13 +12,15 @@ import java.util.List;
  */
 final class SstScan implements KeyValueIterator {
 
+  private final Path dir;
   private final InternalIter[] heap;
   private int size;
   private byte[] userKey = new byte[64];
   private int userKeyLen;
   private boolean valid;
 
-  SstScan(List<InternalIter> runs) {
+  SstScan(Path dir, List<InternalIter> runs) {
+    this.dir = dir;
     this.heap = runs.toArray(new InternalIter[0]);
   }
 
@@ -68,8 +71,9 @@ final class SstScan implements KeyValueIterator {
         return;
       }
       if (type != InternalKeys.TYPE_DELETION && type != InternalKeys.TYPE_SINGLE_DELETION) {
-        throw new UnsupportedCheckpointException("entry of type " + type + " in the SST files; only values and "
-            + "deletions are read without RocksDB");
+        throw new UnsupportedCheckpointException(dir + " holds an entry of type " + type + " (only values and "
+            + "deletions are read without RocksDB; their file properties promised none); read this checkpoint "
+            + "through RocksDB: -Doffsync.snapshot.sst-reader=false");
       }
       skipping = true;
       advanceTop();

@@ -182,47 +182,80 @@ final class Xxh3 {
   }
 
   private static long hashLong(byte[] in, int off, int len) {
-    long[] acc = {P32_3, P64_1, P64_2, P64_3, P64_4, P32_2, P64_5, P32_1};
-    int secretSize = SECRET.length;
-    int stripesPerBlock = (secretSize - STRIPE_LEN) / SECRET_CONSUME_RATE;
+    long a0 = P32_3;
+    long a1 = P64_1;
+    long a2 = P64_2;
+    long a3 = P64_3;
+    long a4 = P64_4;
+    long a5 = P32_2;
+    long a6 = P64_5;
+    long a7 = P32_1;
+    int stripesPerBlock = (SECRET.length - STRIPE_LEN) / SECRET_CONSUME_RATE;
     int blockLen = STRIPE_LEN * stripesPerBlock;
     int blocks = (len - 1) / blockLen;
-    for (int n = 0; n < blocks; n++) {
-      accumulate(acc, in, off + n * blockLen, stripesPerBlock);
-      scramble(acc, secretSize - STRIPE_LEN);
+    int scrambleKey = SECRET.length - STRIPE_LEN;
+    for (int n = 0; n <= blocks; n++) {
+      int stripes = n < blocks ? stripesPerBlock : ((len - 1) - blockLen * blocks) / STRIPE_LEN;
+      // the last (partial) block, then the final stripe ending at the input's end with its own secret offset
+      for (int st = 0; st <= stripes; st++) {
+        int p;
+        int k;
+        if (st < stripes) {
+          p = off + n * blockLen + st * STRIPE_LEN;
+          k = st * SECRET_CONSUME_RATE;
+        } else if (n == blocks) {
+          p = off + len - STRIPE_LEN;
+          k = SECRET.length - STRIPE_LEN - 7;
+        } else {
+          break;
+        }
+        long d0 = le64(in, p);
+        long d1 = le64(in, p + 8);
+        long d2 = le64(in, p + 16);
+        long d3 = le64(in, p + 24);
+        long d4 = le64(in, p + 32);
+        long d5 = le64(in, p + 40);
+        long d6 = le64(in, p + 48);
+        long d7 = le64(in, p + 56);
+        long k0 = d0 ^ secret(k);
+        long k1 = d1 ^ secret(k + 8);
+        long k2 = d2 ^ secret(k + 16);
+        long k3 = d3 ^ secret(k + 24);
+        long k4 = d4 ^ secret(k + 32);
+        long k5 = d5 ^ secret(k + 40);
+        long k6 = d6 ^ secret(k + 48);
+        long k7 = d7 ^ secret(k + 56);
+        a0 += d1 + (k0 & 0xFFFFFFFFL) * (k0 >>> 32);
+        a1 += d0 + (k1 & 0xFFFFFFFFL) * (k1 >>> 32);
+        a2 += d3 + (k2 & 0xFFFFFFFFL) * (k2 >>> 32);
+        a3 += d2 + (k3 & 0xFFFFFFFFL) * (k3 >>> 32);
+        a4 += d5 + (k4 & 0xFFFFFFFFL) * (k4 >>> 32);
+        a5 += d4 + (k5 & 0xFFFFFFFFL) * (k5 >>> 32);
+        a6 += d7 + (k6 & 0xFFFFFFFFL) * (k6 >>> 32);
+        a7 += d6 + (k7 & 0xFFFFFFFFL) * (k7 >>> 32);
+      }
+      if (n < blocks) {
+        a0 = scramble(a0, scrambleKey);
+        a1 = scramble(a1, scrambleKey + 8);
+        a2 = scramble(a2, scrambleKey + 16);
+        a3 = scramble(a3, scrambleKey + 24);
+        a4 = scramble(a4, scrambleKey + 32);
+        a5 = scramble(a5, scrambleKey + 40);
+        a6 = scramble(a6, scrambleKey + 48);
+        a7 = scramble(a7, scrambleKey + 56);
+      }
     }
-    int stripes = ((len - 1) - blockLen * blocks) / STRIPE_LEN;
-    accumulate(acc, in, off + blocks * blockLen, stripes);
-    accumulate512(acc, in, off + len - STRIPE_LEN, secretSize - STRIPE_LEN - 7);
     long result = len * P64_1;
-    for (int i = 0; i < 4; i++) {
-      result += mul128Fold64(acc[2 * i] ^ secret(11 + 16 * i), acc[2 * i + 1] ^ secret(11 + 16 * i + 8));
-    }
+    result += mul128Fold64(a0 ^ secret(11), a1 ^ secret(19));
+    result += mul128Fold64(a2 ^ secret(27), a3 ^ secret(35));
+    result += mul128Fold64(a4 ^ secret(43), a5 ^ secret(51));
+    result += mul128Fold64(a6 ^ secret(59), a7 ^ secret(67));
     return avalanche(result);
   }
 
-  private static void accumulate(long[] acc, byte[] in, int off, int stripes) {
-    for (int n = 0; n < stripes; n++) {
-      accumulate512(acc, in, off + n * STRIPE_LEN, n * SECRET_CONSUME_RATE);
-    }
-  }
-
-  private static void accumulate512(long[] acc, byte[] in, int off, int s) {
-    for (int lane = 0; lane < 8; lane++) {
-      long data = le64(in, off + lane * 8);
-      long key = data ^ secret(s + lane * 8);
-      acc[lane ^ 1] += data;
-      acc[lane] += (key & 0xFFFFFFFFL) * (key >>> 32);
-    }
-  }
-
-  private static void scramble(long[] acc, int s) {
-    for (int lane = 0; lane < 8; lane++) {
-      long a = acc[lane];
-      a ^= a >>> 47;
-      a ^= secret(s + lane * 8);
-      a *= P32_1;
-      acc[lane] = a;
-    }
+  private static long scramble(long a, int s) {
+    a ^= a >>> 47;
+    a ^= secret(s);
+    return a * P32_1;
   }
 }
