@@ -8,6 +8,7 @@ import io.offsync.protocol.position.Position;
 import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +31,7 @@ final class GroupWriter {
   /** The bucket of a NULL partition value, and of a value of no time type (the directory says why). */
   private static final long NULL_BUCKET = Long.MIN_VALUE;
   private static final long NO_BUCKET = Long.MIN_VALUE + 1;
+  private static final int CACHED_BUCKETS = 64;
 
   private final PartitionBy by;
   private final int byIndex;
@@ -37,9 +39,13 @@ final class GroupWriter {
   private final PartLayout layout;
   private final List<Column> columns;
   private final TreeMap<String, PartWriter> open = new TreeMap<>();
-  /** The file of the last row written and that row's time bucket; null when {@link #open} changed since. */
-  private PartWriter last;
-  private long lastBucket;
+  /**
+   * The files of the time buckets met since {@link #open} last emptied, so that a row's directory is formatted
+   * only once per bucket (at most {@link #CACHED_BUCKETS}; then the cache starts over).
+   */
+  private final long[] buckets = new long[CACHED_BUCKETS];
+  private final PartWriter[] bucketFiles = new PartWriter[CACHED_BUCKETS];
+  private int cached;
   /** The partition column's value of an encoded row. */
   private final long[] time = new long[1];
 
@@ -97,26 +103,50 @@ final class GroupWriter {
     boolean found = RowCodec.timeValue(schema, buf, off, byIndex, time);
     boolean date = columns.get(byIndex).type() == ColumnType.DATE;
     long bucket = !found ? NULL_BUCKET : date ? by.bucketOfDay(time[0]) : by.bucketOfMillis(time[0]);
-    PartWriter w = last != null && bucket == lastBucket ? last
-        : writer(bucket, !found ? null : date ? LocalDate.ofEpochDay(time[0]) : (Object) time[0], seq, attempt);
+    PartWriter w = cached(bucket);
+    if (w == null) {
+      w = writer(bucket, !found ? null : date ? LocalDate.ofEpochDay(time[0]) : (Object) time[0], seq, attempt);
+    }
     w.writeEncoded(schema, buf, off);
     return open.size() >= maxOpenFiles;
   }
 
-  /** The open file of a value's partition; rows of the last row's time bucket skip formatting the directory. */
+  /** The open file of a value's partition, opened if needed. */
   private PartWriter writer(long bucket, Object value, long seq, String attempt) throws IOException {
-    if (last != null && bucket == lastBucket && bucket != NO_BUCKET) {
-      return last;
+    PartWriter w = cached(bucket);
+    if (w != null) {
+      return w;
     }
     String dir = by.directory(by.value(value));
-    PartWriter w = open.get(dir);
+    w = open.get(dir);
     if (w == null) {
       w = layout.open(PartitionedFiles.memberTmp(layout.tmpPath(seq, attempt), dir), columns);
       open.put(dir, w);
     }
-    last = w;
-    lastBucket = bucket;
+    if (bucket != NO_BUCKET) {
+      if (cached == CACHED_BUCKETS) {
+        cached = 0;
+      }
+      buckets[cached] = bucket;
+      bucketFiles[cached++] = w;
+    }
     return w;
+  }
+
+  /** The file of a time bucket met before, or null. */
+  private PartWriter cached(long bucket) {
+    for (int i = 0; i < cached; i++) {
+      if (buckets[i] == bucket) {
+        return bucketFiles[i];
+      }
+    }
+    return null;
+  }
+
+  /** Forgets the cached buckets: {@link #open} is emptied. */
+  private void forgetBuckets() {
+    Arrays.fill(bucketFiles, 0, cached, null);
+    cached = 0;
   }
 
   /**
@@ -127,7 +157,7 @@ final class GroupWriter {
    */
   RolledFile roll(String owner, int tid, int pid, long seq, String attempt, Position from, Position next,
       Closer closer, Consumer<PartWriter> discard) throws IOException {
-    last = null;
+    forgetBuckets();
     List<CommitRecord.GroupPart> inFiles = new ArrayList<>();
     long rows = 0;
     for (Map.Entry<String, PartWriter> e : open.entrySet()) {
@@ -155,7 +185,7 @@ final class GroupWriter {
 
   /** Hands every open file to {@code discard}. */
   void discardAll(Consumer<PartWriter> discard) {
-    last = null;
+    forgetBuckets();
     while (!open.isEmpty()) {
       discard.accept(open.pollFirstEntry().getValue());
     }
