@@ -16,7 +16,9 @@
 # certificate is checked against OFFSYNC_CACERT (a PEM file) when set, else not (the node's own port);
 # at most OFFSYNC_START_TIMEOUT seconds (default 120). stop sends SIGTERM (graceful leave: a collector hands
 # its machine to a standby) and waits OFFSYNC_STOP_TIMEOUT seconds (default 60) before SIGKILL.
-# JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g), after offsync_jvm_opts of bin/common.sh.
+# JVM options: OFFSYNC_JAVA_OPTS (default -Xmx1g), after offsync_jvm_opts of bin/common.sh (the parallel collector
+# unless they choose one, C2 thresholds) and the class-data archive (offsync_cds of bin/common.sh: the first start of
+# a build records it, later starts use it; OFFSYNC_CDS=off goes without, OFFSYNC_CDS_DIR moves it).
 #
 # Exit codes: 0 done (start: running and healthy; stop: not running any more; status: running and healthy);
 # 1 start failed / stop had to kill / status: not running; 2 usage or configuration error;
@@ -117,9 +119,12 @@ start() {
   java="$(offsync_java)"
   cp="$(offsync_classpath "$module")"
   logback="$conf/logback.xml"; [ -f "$logback" ] || logback="$home/conf/logback.xml"
+  local opts; opts="$(offsync_jvm_opts ${OFFSYNC_JAVA_OPTS:--Xmx1g}) ${OFFSYNC_JAVA_OPTS:--Xmx1g}"
+  offsync_cds "$component" "$cp" "$java" $opts
   echo "---- $(date '+%F %T') starting $component from $conf" >>"$logfile"
+  if [ -n "$offsync_cds_note" ]; then echo "$offsync_cds_note"; echo "$offsync_cds_note" >>"$logfile"; fi
   # setsid: the process leaves the caller's session and process group (Ctrl-C in a terminal does not reach it)
-  (cd "$home" && OFFSYNC_CONF_DIR="$conf" exec setsid nohup "$java" $offsync_jvm_opts ${OFFSYNC_JAVA_OPTS:--Xmx1g} \
+  (cd "$home" && OFFSYNC_CONF_DIR="$conf" exec setsid nohup "$java" $offsync_cds_opts $opts \
       -Djava.net.preferIPv4Stack=true -Dpekko.fail-mixed-versions=off -Dlogback.configurationFile="$logback" \
       -cp "$cp" "$main" "${args[@]}" >>"$logfile" 2>&1 </dev/null) &
   local pid=$!
@@ -130,6 +135,8 @@ start() {
       echo "$component exited during start; last lines of $logfile:" >&2
       tail -n 20 "$logfile" >&2
       rm -f "$pidfile"
+      # a class-data archive it recorded holds only what a failed start loaded: the next start records anew
+      [ -z "$offsync_cds_recording" ] || rm -f "$offsync_cds_recording"
       return 1
     fi
     if member; then

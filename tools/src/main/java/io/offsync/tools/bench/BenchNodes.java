@@ -12,6 +12,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A synctool node and a collector node in this JVM (one Pekko cluster on 127.0.0.1, an H2 journal under
@@ -69,11 +75,46 @@ final class BenchNodes implements AutoCloseable {
         EngineTaskAdmin.engine());
     try {
       CollectorNode collector = CollectorNode.start(DataCollectorFlags.of(flags), HardLinker.FILES);
-      return new BenchNodes(synctool, collector, "127.0.0.1:" + serverPort);
+      BenchNodes nodes = new BenchNodes(synctool, collector, "127.0.0.1:" + serverPort);
+      try {
+        nodes.awaitReady();
+      } catch (Exception e) {
+        nodes.close();
+        throw e;
+      }
+      return nodes;
     } catch (Exception e) {
       synctool.close();
       throw e;
     }
+  }
+
+  /**
+   * Waits until both nodes are ready as {@code bin/start.sh} waits for a real node before it reports it started:
+   * the synctool's {@code /ready} answers 200, the collector's {@code /status} says it is Up in the cluster and
+   * registered in ZooKeeper. Then one {@code synctool-helper status}: the helper is a process of its own in a real
+   * deployment, here a gRPC client in this JVM whose first call would otherwise load and compile its classes inside
+   * the first (cold) sync.
+   */
+  private void awaitReady() throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    URI ready = URI.create("http://127.0.0.1:" + synctool.managementPort() + "/ready");
+    URI status = URI.create("http://" + collector.endpoint() + "/status");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).build(), BodyHandlers.ofString());
+      HttpResponse<String> c = http.send(HttpRequest.newBuilder(status).build(), BodyHandlers.ofString());
+      if (r.statusCode() == 200 && c.statusCode() == 200 && c.body().contains("\ncluster: Up")
+          && c.body().contains(" (registered)")) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("nodes not ready after 120 s: synctool /ready " + r.statusCode() + " "
+            + r.body() + "; collector /status " + c.statusCode() + " " + c.body());
+      }
+      Thread.sleep(100);
+    }
+    helper("status");
   }
 
   private static final String PASSWORD = "bench-only";

@@ -12,8 +12,9 @@ import org.apache.hadoop.fs.FileSystem;
  * {@code --sweep-partitions} partitions at {@code --rows} rows and of {@code --sweep-rows} rows at
  * {@code --partitions} partitions (each generated once under {@code <dir>/sweep/}, reused later), with fresh nodes per
  * table in this JVM; the first table is synced twice and its first (cold JVM) sync is left out. Prints one table
- * line per size as it is measured: rows/s, seconds per million rows (flat = time linear in rows) and peak heap
- * (used including garbage, and live after GC: flat = memory independent of the table's size).
+ * line per size as it is measured: rows/s, seconds per million rows (flat = time linear in rows), peak heap in use
+ * (garbage included) and the live heap: the same table synced once more, untimed, with {@link HeapProbe}'s full GC
+ * every second (flat = memory independent of the table's size).
  */
 final class Sweep {
 
@@ -37,6 +38,8 @@ final class Sweep {
         + " table%n", Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
     System.out.printf("%12s %10s %10s %12s %11s %14s %13s %s%n", "rows", "partitions", "seconds", "rows/s",
         "s/M rows", "peak heap MB", "live MB", "load (generation)");
+    System.out.println("(peak heap: in use, garbage included, sampled every 100 ms; live: after a full GC forced every"
+        + " second during a second, untimed sync of the same table)");
     FileSystem local = FileSystem.getLocal(new Configuration());
     boolean warmedUp = false;
     for (List<Long> point : points) {
@@ -48,14 +51,17 @@ final class Sweep {
       try (BenchNodes nodes = BenchNodes.start(zk, tablet, run, false)) {
         if (!warmedUp) {
           bench.sync(nodes, local, new org.apache.hadoop.fs.Path(run.resolve("warm-up").toUri()),
-              "demo_db.demo_table", rows);
+              "demo_db.demo_table", rows, false);
           BenchTable.deleteRecursively(run.resolve("warm-up"));
           warmedUp = true;
         }
         SyncBench.Sync s = bench.sync(nodes, local, new org.apache.hadoop.fs.Path(run.resolve("out").toUri()),
-            "demo_db.demo_table", rows);
+            "demo_db.demo_table", rows, false);
+        BenchTable.deleteRecursively(run.resolve("out"));
+        SyncBench.Sync live = bench.sync(nodes, local,
+            new org.apache.hadoop.fs.Path(run.resolve("out-live").toUri()), "demo_db.demo_table", rows, true);
         System.out.printf("%,12d %10d %10.1f %,12.0f %11.2f %14d %13d %s (%s)%n", rows, partitions, s.seconds(),
-            s.rowsPerSecond(), s.seconds() / (rows / 1e6), s.peakHeap() >> 20, s.peakLive() >> 20,
+            s.rowsPerSecond(), s.seconds() / (rows / 1e6), s.peakHeap() >> 20, live.peakLive() >> 20,
             SyncBench.load(), table.generation());
       } finally {
         BenchTable.deleteRecursively(run);

@@ -5,14 +5,11 @@ import io.offsync.testkit.MiniHdfs;
 import io.offsync.testkit.TabletFixture;
 import io.offsync.tools.OutputFiles;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -81,12 +78,14 @@ public final class SyncBench implements Callable<Integer> {
       description = "--sweep: table sizes, at --partitions partitions (default ${DEFAULT-VALUE})")
   List<Long> sweepRows;
 
-  private final AtomicLong peakHeap = new AtomicLong();
-  private final AtomicLong peakLive = new AtomicLong();
-  private volatile boolean sampling = true;
+  private HeapProbe heap;
 
-  /** One mode-0 sync as measured. */
-  record Sync(long rows, double seconds, double cpuSeconds, int files, long outBytes, long peakHeap, long peakLive) {
+  /**
+   * One mode-0 sync as measured; heap figures as {@link HeapProbe} takes them ({@code peakLive} -1 unless probed),
+   * {@code threads} its CPU time by kind of thread ({@link ThreadCpu}).
+   */
+  record Sync(long rows, double seconds, double cpuSeconds, int files, long outBytes, long peakHeap, long peakAfterGc,
+      long peakLive, String threads) {
     double rowsPerSecond() {
       return rows / seconds;
     }
@@ -99,9 +98,7 @@ public final class SyncBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     dir = dir.toAbsolutePath();
-    Thread sampler = new Thread(this::sampleHeap, "heap-sampler");
-    sampler.setDaemon(true);
-    sampler.start();
+    heap = new HeapProbe();
     try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start()) {
       if (sweep) {
         new Sweep(this, zk.connectString()).run();
@@ -117,7 +114,13 @@ public final class SyncBench implements Callable<Integer> {
       Files.deleteIfExists(tablet.resolve("generated-2"));
       BenchTable.generate(tablet, zk.connectString(), 2, "latency_table", 1000, 1);
       Path run = dir.resolve("run-" + System.currentTimeMillis());
+      long start0 = System.nanoTime();
+      ThreadCpu startCpu0 = ThreadCpu.now();
       try (BenchNodes nodes = BenchNodes.start(zk.connectString(), tablet, run, tls)) {
+        ThreadCpu startCpu = ThreadCpu.now();
+        System.out.printf("nodes started and ready in %.2f s (as bin/start.sh waits for them; not in the cold"
+            + " figure), %.1f s of CPU (%s)%n", (System.nanoTime() - start0) / 1e9,
+            startCpu.totalNanos(startCpu0) / 1e9, startCpu.describe(startCpu0));
         FileSystem local = FileSystem.getLocal(new Configuration());
         org.apache.hadoop.fs.Path coldOut = new org.apache.hadoop.fs.Path(run.resolve("out-cold").toUri());
         Sync cold = sync(nodes, local, coldOut);
@@ -160,7 +163,7 @@ public final class SyncBench implements Callable<Integer> {
         latency(nodes, tablet, local, new org.apache.hadoop.fs.Path(run.resolve("out-latency").toUri()));
       }
     } finally {
-      sampling = false;
+      heap.close();
     }
     return 0;
   }
@@ -219,7 +222,7 @@ public final class SyncBench implements Callable<Integer> {
 
   /** A mode-0 sync of table 1 into {@code dest}, timed from the create until every row is committed. */
   Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest) throws Exception {
-    return sync(nodes, fs, dest, "demo_db.demo_table", rows);
+    return sync(nodes, fs, dest, "demo_db.demo_table", rows, false);
   }
 
   /**
@@ -228,7 +231,7 @@ public final class SyncBench implements Callable<Integer> {
    */
   private void partitioned(BenchNodes nodes, FileSystem local, Path out, Sync flat, BenchTable table)
       throws Exception {
-    Sync p = sync(nodes, local, new org.apache.hadoop.fs.Path(out.toUri()), "demo_db.demo_table", rows,
+    Sync p = sync(nodes, local, new org.apache.hadoop.fs.Path(out.toUri()), "demo_db.demo_table", rows, false,
         "--partition-by", "ts:day");
     print("local (warm JVM), --partition-by ts:day", p, table);
     long groups;
@@ -245,12 +248,13 @@ public final class SyncBench implements Callable<Integer> {
     BenchTable.deleteRecursively(out);
   }
 
+  /** @param probeLive also measure the live heap ({@link HeapProbe}: full GCs, so the time is not comparable) */
   Sync sync(BenchNodes nodes, FileSystem fs, org.apache.hadoop.fs.Path dest, String table, long expected,
-      String... createOptions) throws Exception {
+      boolean probeLive, String... createOptions) throws Exception {
     System.gc();
-    peakHeap.set(0);
-    peakLive.set(0);
+    heap.reset(probeLive);
     long cpu0 = Floors.cpuNanos();
+    ThreadCpu threads0 = ThreadCpu.now();
     long t0 = System.nanoTime();
     List<String> create = new ArrayList<>(List.of("-t", table, "-m", "0", "-d", dest.toString()));
     create.addAll(List.of(createOptions));
@@ -262,23 +266,29 @@ public final class SyncBench implements Callable<Integer> {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     double cpuSecs = (Floors.cpuNanos() - cpu0) / 1e9;
+    String threads = ThreadCpu.now().describe(threads0);
     if (committed != expected) {
       throw new IllegalStateException(table + ": " + committed + " rows committed, " + expected + " expected");
     }
     List<org.apache.hadoop.fs.FileStatus> files = OutputFiles.committed(fs, dest);
     long outBytes = files.stream().mapToLong(org.apache.hadoop.fs.FileStatus::getLen).sum();
-    Sync s = new Sync(expected, secs, cpuSecs, files.size(), outBytes, peakHeap.get(), peakLive.get());
+    Sync s = new Sync(expected, secs, cpuSecs, files.size(), outBytes, heap.peak(), heap.peakAfterGc(),
+        heap.peakLive(), threads);
     nodes.awaitNoTask();
     return s;
   }
 
   private static void print(String name, Sync s, BenchTable table) {
     System.out.printf("%s, load %s%n  offsync mode 0: %,d rows in %.2f s = %,.0f rows/s, %.1f MB/s of table bytes;"
-            + " %d files, %,d bytes of Parquet; peak heap %d MB used (incl. garbage; -Xmx caps it), %d MB live"
-            + " after GC; %.1f s of CPU (all threads of this JVM, %d cores) = %.2f CPU us/row%n", name, load(), s.rows(),
+            + " %d files, %,d bytes of Parquet; peak heap %d MB used (incl. garbage; -Xmx caps it), at most %d MB"
+            + " right after a GC (live plus old garbage); %.1f s of CPU (all threads of this JVM, %d cores) ="
+            + " %.2f CPU us/row%n", name, load(), s.rows(),
         s.seconds(), s.rowsPerSecond(), table.bytes() / 1e6 / s.seconds(), s.files(), s.outBytes(),
-        s.peakHeap() >> 20, s.peakLive() >> 20, s.cpuSeconds(), Runtime.getRuntime().availableProcessors(),
+        s.peakHeap() >> 20, s.peakAfterGc() >> 20, s.cpuSeconds(), Runtime.getRuntime().availableProcessors(),
         s.cpuSeconds() * 1e6 / s.rows());
+    if (!s.threads().isEmpty()) {
+      System.out.printf("  CPU by thread: %s%n", s.threads());
+    }
   }
 
   /** The 1, 5 and 15 minute load averages. */
@@ -320,29 +330,5 @@ public final class SyncBench implements Callable<Integer> {
     System.out.printf("continuous mode: append -> committed file latency over %d appends: min %.2f s, median %.2f"
             + " s, max %.2f s (roll idle %d s; target <= roll interval + 2 s)%n", samples.size(), samples.get(0),
         samples.get(samples.size() / 2), samples.get(samples.size() - 1), rollIdle);
-  }
-
-  private void sampleHeap() {
-    List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-        .filter(p -> p.getType() == MemoryType.HEAP).toList();
-    while (sampling) {
-      long used = 0;
-      for (MemoryPoolMXBean p : heapPools) {
-        used += p.getUsage().getUsed();
-      }
-      peakHeap.accumulateAndGet(used, Math::max);
-      long live = 0;
-      for (MemoryPoolMXBean p : heapPools) {
-        if (p.isCollectionUsageThresholdSupported() && p.getCollectionUsage() != null) {
-          live += p.getCollectionUsage().getUsed();
-        }
-      }
-      peakLive.accumulateAndGet(live, Math::max);
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
   }
 }
