@@ -34,6 +34,11 @@ final class ParquetStringColumn extends ParquetColumn {
   /** Per dictionary entry: the last page whose statistics have seen it. */
   private int[] seen = new int[0];
   private int page;
+  /** The values holding the page's min and max so far, and their {@link #key}s. */
+  private int min;
+  private int max;
+  private long minKey;
+  private long maxKey;
 
   ParquetStringColumn(ColumnDescriptor d) {
     super(d);
@@ -124,47 +129,50 @@ final class ParquetStringColumn extends ParquetColumn {
     if (to == from) {
       return 0;
     }
-    int min;
-    int max;
     if (dictionaryEncoded) {
       int p = page++;
       int e = ids[from];
       seen[e] = p;
-      min = dictionary.first(e);
-      max = min;
+      minMax(dictionary.first(e), true);
       for (int i = from + 1; i < to; i++) {
         e = ids[i];
         if (seen[e] != p) {
           seen[e] = p;
-          int v = dictionary.first(e);
-          min = compare(v, min) < 0 ? v : min;
-          max = compare(v, max) > 0 ? v : max;
+          minMax(dictionary.first(e), false);
         }
       }
     } else {
-      min = from;
-      max = from;
-      long minKey = key(from);
-      long maxKey = minKey;
       for (int v = from; v < to; v++) {
         int s = start(v);
         pages.putBinary(arena, s, ends[v] - s);
-        long k = key(v);
-        int c = Long.compareUnsigned(k, minKey);
-        if (c < 0 || c == 0 && compare(v, min) < 0) {
-          min = v;
-          minKey = k;
-        }
-        c = Long.compareUnsigned(k, maxKey);
-        if (c > 0 || c == 0 && compare(v, max) > 0) {
-          max = v;
-          maxKey = k;
-        }
+        minMax(v, v == from);
       }
     }
     stats.updateStats(binary(min));
     stats.updateStats(binary(max));
     return ends[to - 1] - start(from);
+  }
+
+  /** Takes value {@code v} into the page's min and max (the first value of the page: {@code first}). */
+  private void minMax(int v, boolean first) {
+    long k = key(v);
+    if (first) {
+      min = v;
+      max = v;
+      minKey = k;
+      maxKey = k;
+      return;
+    }
+    int c = Long.compareUnsigned(k, minKey);
+    if (c < 0 || c == 0 && compare(v, min) < 0) {
+      min = v;
+      minKey = k;
+    }
+    c = Long.compareUnsigned(k, maxKey);
+    if (c > 0 || c == 0 && compare(v, max) > 0) {
+      max = v;
+      maxKey = k;
+    }
   }
 
   /**

@@ -69,7 +69,7 @@ final class StringDictionary {
         if (hashes[e] == h) {
           int f = firsts[e];
           int fs = f == 0 ? 0 : ends[f - 1];
-          if (ends[f] - fs == len && Arrays.equals(arena, fs, ends[f], arena, start, end)) {
+          if (ends[f] - fs == len && same(arena, fs, start, len)) {
             ids[i] = e;
             break;
           }
@@ -79,6 +79,27 @@ final class StringDictionary {
       start = end;
     }
     return true;
+  }
+
+  /** Whether the {@code len} bytes at {@code a} and at {@code b} are equal: 8 at a time, the last 8 overlapping. */
+  private static boolean same(byte[] arena, int a, int b, int len) {
+    if (len < 8) {
+      for (int k = 0; k < len; k++) {
+        if (arena[a + k] != arena[b + k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (len > 64) {
+      return Arrays.equals(arena, a, a + len, arena, b, b + len);
+    }
+    for (int k = 0; k < len - 8; k += 8) {
+      if ((long) LONG.get(arena, a + k) != (long) LONG.get(arena, b + k)) {
+        return false;
+      }
+    }
+    return (long) LONG.get(arena, a + len - 8) == (long) LONG.get(arena, b + len - 8);
   }
 
   int size() {
