@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code <partition>/snapshot/<name>/}).
  *
  * <p>Index 0's column family is read straight from its SST files in Java ({@link SstCheckpoint}) whenever the
- * checkpoint qualifies (no WAL records, only block-based tables with snappy or no compression, no range deletions or
- * merge operands, ...); else, and for the point lookups {@link #get} and {@link #visible}, the checkpoint is opened
+ * checkpoint qualifies (no WAL records, only block-based tables with snappy or no compression, no merge operands,
+ * ...; range deletions are applied); else, and for the point lookups {@link #get} and {@link #visible}, the checkpoint is opened
  * read-only through RocksDB with every column family it has ({@code default} with the bytewise comparator, the others
  * with {@link KeyTSComparator}); the choice is made once per reader and logged at DEBUG with its reason. Both paths
  * yield the same rows. Nothing is written into the directory (RocksDB's info log goes to slf4j). Rows are read

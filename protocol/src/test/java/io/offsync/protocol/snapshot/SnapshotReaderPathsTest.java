@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The Java SST reader and RocksDB's iterator give the same rows (and the same rows after every resume) on
  * checkpoints written as the testkit writes tablets: puts through {@link DiskTableWriter} (one more L0 file per
  * checkpoint, later puts overwriting earlier rows) and bulk writes ({@code SortedIngest}: spilled sorted runs ingested
- * as SST files with global sequence numbers, a second ingest overlapping the first); shared column families with ts
- * column ids; plain and snappy tables.
+ * as SST files with global sequence numbers, a second ingest overlapping the first), with tablet deletes (range
+ * deletions) between checkpoints; shared column families with ts column ids; plain and snappy tables.
  */
 class SnapshotReaderPathsTest {
 
@@ -39,12 +39,14 @@ class SnapshotReaderPathsTest {
     try (DiskTableWriter w = DiskTableWriter.open(dir.resolve("puts"), table)) {
       for (int round = 0; round < 3; round++) {
         write(w, schema, rnd, 200);
+        deletes(w, round);
         checkpoints.add(checkpoint(w, "puts" + round));
       }
     }
     try (DiskTableWriter w = DiskTableWriter.openBulk(dir.resolve("bulk"), DiskTableLayout.of(table), 16 << 10)) {
       for (int round = 0; round < 2; round++) {
         write(w, schema, rnd, 400);
+        deletes(w, round);
         checkpoints.add(checkpoint(w, "bulk" + round));
       }
     }
@@ -68,6 +70,13 @@ class SnapshotReaderPathsTest {
       Object[] v = SnapshotReaderTest.wideRow(rnd, i);
       w.put(v, NOW + i, RowCodec.encode(schema, schema.latestVersion(), v));
     }
+  }
+
+  /** Tablet deletes (range deletions): a whole pk of index 0, a ts range of another, a pk of index 1. */
+  private static void deletes(DiskTableWriter w, int round) throws Exception {
+    w.delete(0, round % 2 == 0 ? "ab" : "k7");
+    w.delete(0, "zz", NOW - 5 * 60_000L, NOW - 20 * 60_000L);
+    w.delete(1, "n" + round);
   }
 
   private Path checkpoint(DiskTableWriter w, String name) throws Exception {

@@ -17,7 +17,7 @@ import javax.management.openmbean.CompositeData;
  * The heap of this JVM during a sync, three ways: the peak of heap in use (sampled every 100 ms, garbage included:
  * what {@code -Xmx} must hold); the peak of heap in use right after a collection (every GC reported by its JMX
  * notification: live data plus old garbage that a young collection leaves, so an upper bound of live); and, only
- * when {@link #reset(boolean)} asks for it, the live heap itself: a full GC every second ({@code System.gc()}) and
+ * when {@link #reset(boolean)} asks for it, the live heap itself: a full GC every 300 ms ({@code System.gc()}) and
  * the heap in use after it. The full GCs pause the nodes, so a sync with the live probe is not timed.
  */
 final class HeapProbe implements AutoCloseable {
@@ -50,7 +50,7 @@ final class HeapProbe implements AutoCloseable {
     sampler.start();
   }
 
-  /** Starts a new measurement; {@code live}: also force a full GC every second and record the heap after it. */
+  /** Starts a new measurement; {@code live}: also force a full GC every 300 ms and record the heap after it. */
   void reset(boolean live) {
     peak.set(0);
     peakAfterGc.set(0);
@@ -79,7 +79,7 @@ final class HeapProbe implements AutoCloseable {
         used += p.getUsage().getUsed();
       }
       peak.accumulateAndGet(used, Math::max);
-      if (probeLive && System.nanoTime() - lastFullGc > 1_000_000_000L) {
+      if (probeLive && System.nanoTime() - lastFullGc > 300_000_000L) {
         System.gc();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         peakLive.accumulateAndGet(heap.getUsed(), Math::max);

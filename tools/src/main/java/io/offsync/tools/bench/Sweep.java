@@ -14,7 +14,7 @@ import org.apache.hadoop.fs.FileSystem;
  * table in this JVM; the first table is synced twice and its first (cold JVM) sync is left out. Prints one table
  * line per size as it is measured: rows/s, seconds per million rows (flat = time linear in rows), peak heap in use
  * (garbage included) and the live heap: the same table synced once more, untimed, with {@link HeapProbe}'s full GC
- * every second (flat = memory independent of the table's size).
+ * every 300 ms (flat = memory independent of the table's size).
  */
 final class Sweep {
 
@@ -38,8 +38,8 @@ final class Sweep {
         + " table%n", Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
     System.out.printf("%12s %10s %10s %12s %11s %14s %13s %s%n", "rows", "partitions", "seconds", "rows/s",
         "s/M rows", "peak heap MB", "live MB", "load (generation)");
-    System.out.println("(peak heap: in use, garbage included, sampled every 100 ms; live: after a full GC forced every"
-        + " second during a second, untimed sync of the same table)");
+    System.out.println("(peak heap: in use, garbage included, sampled every 100 ms; live: the most after a full GC,"
+        + " forced every 300 ms during a second, untimed sync of the same table)");
     FileSystem local = FileSystem.getLocal(new Configuration());
     boolean warmedUp = false;
     for (List<Long> point : points) {
@@ -60,8 +60,9 @@ final class Sweep {
         BenchTable.deleteRecursively(run.resolve("out"));
         SyncBench.Sync live = bench.sync(nodes, local,
             new org.apache.hadoop.fs.Path(run.resolve("out-live").toUri()), "demo_db.demo_table", rows, true);
-        System.out.printf("%,12d %10d %10.1f %,12.0f %11.2f %14d %13d %s (%s)%n", rows, partitions, s.seconds(),
-            s.rowsPerSecond(), s.seconds() / (rows / 1e6), s.peakHeap() >> 20, live.peakLive() >> 20,
+        System.out.printf("%,12d %10d %10.1f %,12.0f %11.2f %14d %13s %s (%s)%n", rows, partitions, s.seconds(),
+            s.rowsPerSecond(), s.seconds() / (rows / 1e6), s.peakHeap() >> 20,
+            live.peakLive() < 0 ? "n/a" : String.valueOf(live.peakLive() >> 20),
             SyncBench.load(), table.generation());
       } finally {
         BenchTable.deleteRecursively(run);

@@ -22,6 +22,10 @@ final class InternalKeys {
   static final int TYPE_DELETION = 0x0;
   static final int TYPE_VALUE = 0x1;
   static final int TYPE_SINGLE_DELETION = 0x7;
+  static final int TYPE_RANGE_DELETION = 0xF;
+  /** kTypeMaxValid: sorts before every real entry of the same user key and sequence number. */
+  static final int TYPE_MAX_VALID = 0x19;
+  static final long MAX_SEQUENCE = (1L << 56) - 1;
 
   private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -47,6 +51,12 @@ final class InternalKeys {
     long ta = al >= 8 ? le64(a, ao + ap) : 0;
     long tb = bl >= 8 ? le64(b, bo + bp) : 0;
     return Long.compareUnsigned(tb, ta);
+  }
+
+  /** Internal-key order of {@code (a, aTrailer)} and {@code (b, bTrailer)}. */
+  static int compareInternal(byte[] a, long aTrailer, byte[] b, long bTrailer) {
+    int c = compareUserKeys(a, 0, a.length, b, 0, b.length);
+    return c != 0 ? c : Long.compareUnsigned(bTrailer, aTrailer);
   }
 
   /** Whether two user keys are the same bytes (the ts, which differs most often, compared first). */

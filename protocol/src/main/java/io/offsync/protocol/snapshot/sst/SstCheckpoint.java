@@ -16,7 +16,8 @@ import java.util.TreeMap;
  *
  * <p>{@link #open} either returns a reader of exactly what RocksDB would show, or throws
  * {@link UnsupportedCheckpointException} saying why the checkpoint needs RocksDB: a WAL with records (RocksDB would
- * replay it), a comparator other than KeyTSComparator, or a file that does not qualify (see {@link SstFile}). A
+ * replay it), a comparator other than KeyTSComparator, or a file that does not qualify (see {@link SstFile}). Range
+ * deletions are applied as RocksDB applies them ({@link RangeTombstones}). A
  * corrupt MANIFEST or SST file found while opening throws {@link SstCorruptionException}; a block that fails its
  * checksum during a scan throws it from the scan. Holds open files: close it (scans end with it). Thread-safe to
  * open several scans; each scan is single-threaded.
@@ -27,12 +28,14 @@ public final class SstCheckpoint implements AutoCloseable {
   private final List<SstFile> level0;
   private final List<List<SstFile>> levels;
   private final List<SstFile> all;
+  private final RangeTombstones tombstones;
 
   private SstCheckpoint(Path dir, List<SstFile> level0, List<List<SstFile>> levels, List<SstFile> all) {
     this.dir = dir;
     this.level0 = level0;
     this.levels = levels;
     this.all = all;
+    this.tombstones = RangeTombstones.of(all);
   }
 
   /**
@@ -104,7 +107,7 @@ public final class SstCheckpoint implements AutoCloseable {
     for (List<SstFile> l : levels) {
       runs.add(new LevelIter(l, new BlockReader(l.get(0), TableIter.READAHEAD)));
     }
-    return new SstScan(dir, runs);
+    return new SstScan(dir, runs, tombstones == null ? null : tombstones.forScan());
   }
 
   @Override

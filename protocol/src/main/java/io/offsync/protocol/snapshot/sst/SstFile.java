@@ -16,12 +16,13 @@ import org.xerial.snappy.Snappy;
  * index block (kept in memory).
  *
  * <p>What qualifies (else {@link UnsupportedCheckpointException}): the block-based table magic; checksum type none,
- * crc32c or XXH3; comparator {@code KeyTSComparator}; no range deletions, merge operands, compression dictionary,
+ * crc32c or XXH3; comparator {@code KeyTSComparator}; no merge operands, compression dictionary,
  * separated key/value data blocks or user-defined index; blocks uncompressed or snappy; a binary-search index (also
  * the hash-search index's binary part and the with-first-key variant), not a partitioned one. Every block read is
  * checked against its trailer's checksum (with format_version 6's per-offset context), else
  * {@link SstCorruptionException}. Files written by {@code SstFileWriter} and ingested (version-2 external files)
- * take their global sequence number from the MANIFEST, as RocksDB does. Thread-safe (positional reads only).
+ * take their global sequence number from the MANIFEST, as RocksDB does. The range deletion block is read whole
+ * ({@link #rangeDeletions}). Thread-safe (positional reads only).
  */
 final class SstFile implements AutoCloseable {
 
@@ -52,6 +53,8 @@ final class SstFile implements AutoCloseable {
   boolean indexFirstKey;
   /** The sequence number of every key (an ingested file), or -1 to use each key's own. */
   long globalSeqno = -1;
+  /** The range deletions of the file's range deletion block (global seqno applied), not yet truncated. */
+  final java.util.List<RangeTombstones.Tombstone> rangeDeletions = new java.util.ArrayList<>();
 
   private SstFile(Path path, CheckpointManifest.FileMeta meta, FileChannel channel, long size) {
     this.path = path;
@@ -144,7 +147,7 @@ final class SstFile implements AutoCloseable {
       metaIndex.put(name, handle(it.data(), it.valueOffset(), it.valueLength(), name));
     }
     for (String name : metaIndex.keySet()) {
-      if (name.equals("rocksdb.range_del") || name.equals("rocksdb.compression_dict")) {
+      if (name.equals("rocksdb.compression_dict")) {
         throw new UnsupportedCheckpointException(path + " has a " + name + " block");
       }
     }
@@ -153,6 +156,10 @@ final class SstFile implements AutoCloseable {
       throw new UnsupportedCheckpointException(path + " has no properties block");
     }
     readProperties(reader, props);
+    long[] rangeDel = metaIndex.get("rocksdb.range_del");
+    if (rangeDel != null) {
+      readRangeDeletions(reader, rangeDel);
+    }
     if (formatVersion >= 6) {
       long[] idx = metaIndex.get("rocksdb.index");
       if (idx == null) {
@@ -181,7 +188,6 @@ final class SstFile implements AutoCloseable {
       throw new UnsupportedCheckpointException(path + " uses comparator " + comparator + ", not " + COMPARATOR);
     }
     requireZero(p, "rocksdb.merge.operands");
-    requireZero(p, "rocksdb.num.range-deletions");
     requireZero(p, "rocksdb.separate.key.value.in.data.block");
     requireZero(p, "rocksdb.udi.is.primary.index");
     String compression = string(p, "rocksdb.compression");
@@ -215,6 +221,28 @@ final class SstFile implements AutoCloseable {
       } else if (version != 1) {
         throw new UnsupportedCheckpointException(path + " is an external file of version " + version);
       }
+    }
+  }
+
+  private void readRangeDeletions(BlockReader reader, long[] handle) throws IOException {
+    reader.read(handle[0], handle[1]);
+    BlockIter it = new BlockIter(false, false, false, true);
+    it.reset(reader.array(), reader.offset(), reader.length(), path + " range deletion block");
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      int kl = it.keyLength();
+      if (kl < InternalKeys.TRAILER_LEN) {
+        throw new SstCorruptionException(path + ": range deletion with a key of " + kl + " bytes");
+      }
+      byte[] k = it.keyArray();
+      long trailer = InternalKeys.le64(k, it.keyOffset() + kl - InternalKeys.TRAILER_LEN);
+      if ((trailer & 0xff) != InternalKeys.TYPE_RANGE_DELETION) {
+        throw new SstCorruptionException(path + ": entry of type " + (trailer & 0xff) + " in the range deletion "
+            + "block");
+      }
+      long seq = globalSeqno >= 0 ? globalSeqno : trailer >>> 8;
+      rangeDeletions.add(new RangeTombstones.Tombstone(
+          java.util.Arrays.copyOfRange(k, it.keyOffset(), it.keyOffset() + kl - InternalKeys.TRAILER_LEN),
+          java.util.Arrays.copyOfRange(it.data(), it.valueOffset(), it.valueOffset() + it.valueLength()), seq));
     }
   }
 

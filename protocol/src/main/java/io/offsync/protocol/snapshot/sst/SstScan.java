@@ -6,21 +6,24 @@ import java.util.List;
 
 /**
  * A merge of the sorted runs of one column family (each L0 file, each deeper level): internal keys in order (user
- * key by KeyTSComparator, then newest first); of each user key only the newest entry counts: a value is shown, a
- * deletion or single deletion hides the key. Any other entry type (merge operand, blob index, wide-column entity,
+ * key by KeyTSComparator, then newest first). An entry a range deletion covers (see {@link RangeTombstones}) is
+ * skipped by itself; of the rest, per user key only the newest entry counts: a value is shown, a deletion or single
+ * deletion hides the key. Any other entry type (merge operand, blob index, wide-column entity,
  * ...) throws {@link UnsupportedCheckpointException} (the file properties exclude them before a scan starts).
  */
 final class SstScan implements KeyValueIterator {
 
   private final Path dir;
   private final InternalIter[] heap;
+  private final RangeTombstones tombstones;
   private int size;
   private byte[] userKey = new byte[64];
   private int userKeyLen;
   private boolean valid;
 
-  SstScan(Path dir, List<InternalIter> runs) {
+  SstScan(Path dir, List<InternalIter> runs, RangeTombstones tombstones) {
     this.dir = dir;
+    this.tombstones = tombstones;
     this.heap = runs.toArray(new InternalIter[0]);
   }
 
@@ -57,6 +60,10 @@ final class SstScan implements KeyValueIterator {
       int ko = top.keyOffset();
       int kl = top.userKeyLength();
       if (skipping && InternalKeys.sameUserKey(k, ko, kl, userKey, 0, userKeyLen)) {
+        advanceTop();
+        continue;
+      }
+      if (tombstones != null && tombstones.covers(k, ko, kl, top.trailer())) {
         advanceTop();
         continue;
       }

@@ -41,6 +41,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.SstFileWriter;
 import org.rocksdb.WriteOptions;
 
@@ -58,7 +59,8 @@ class SstCheckpointTest {
 
   /** How a shape's database is configured and written. */
   record Shape(String name, int formatVersion, CompressionType compression, ChecksumType checksum, boolean withTsId,
-               int blockSize, Consumer<BlockBasedTableConfig> table, int flushes, boolean compact) {
+               int blockSize, Consumer<BlockBasedTableConfig> table, int flushes, boolean compact,
+               boolean rangeDeletes) {
     @Override
     public String toString() {
       return name;
@@ -71,21 +73,28 @@ class SstCheckpointTest {
     for (int fv = 2; fv <= 7; fv++) {
       s.add(fv % 2 == 0
           ? new Shape("fv" + fv + " none crc32c L0s", fv, CompressionType.NO_COMPRESSION, ChecksumType.kCRC32c,
-              false, 4096, plain, 4, false)
+              false, 4096, plain, 4, false, false)
           : new Shape("fv" + fv + " snappy xxh3 compacted", fv, CompressionType.SNAPPY_COMPRESSION,
-              ChecksumType.kXXH3, false, 1024, plain, 3, true));
+              ChecksumType.kXXH3, false, 1024, plain, 3, true, false));
     }
     s.add(new Shape("openmldb options, ts ids", 5, CompressionType.NO_COMPRESSION, ChecksumType.kCRC32c, true,
-        256 << 10, t -> t.setWholeKeyFiltering(false).setUseDeltaEncoding(false), 5, false));
+        256 << 10, t -> t.setWholeKeyFiltering(false).setUseDeltaEncoding(false), 5, false, false));
     s.add(new Shape("default options, ts ids, compacted then L0s", 6, CompressionType.SNAPPY_COMPRESSION,
-        ChecksumType.kXXH3, true, 4096, plain, 6, true));
+        ChecksumType.kXXH3, true, 4096, plain, 6, true, false));
     s.add(new Shape("no checksum", 6, CompressionType.NO_COMPRESSION, ChecksumType.kNoChecksum, false, 2048, plain,
-        2, false));
+        2, false, false));
     s.add(new Shape("hash data-block index, restart 4, index restart 3", 6, CompressionType.SNAPPY_COMPRESSION,
         ChecksumType.kXXH3, false, 512, t -> t.setDataBlockIndexType(DataBlockIndexType.kDataBlockBinaryAndHash)
-        .setBlockRestartInterval(4).setIndexBlockRestartInterval(3), 3, false));
+        .setBlockRestartInterval(4).setIndexBlockRestartInterval(3), 3, false, false));
     s.add(new Shape("index with first key", 5, CompressionType.NO_COMPRESSION, ChecksumType.kXXH3, false, 512,
-        t -> t.setIndexType(IndexType.kBinarySearchWithFirstKey).setIndexBlockRestartInterval(2), 3, true));
+        t -> t.setIndexType(IndexType.kBinarySearchWithFirstKey).setIndexBlockRestartInterval(2), 3, true, false));
+    s.add(new Shape("range deletes, L0s", 6, CompressionType.SNAPPY_COMPRESSION, ChecksumType.kXXH3, false, 1024,
+        plain, 4, false, true));
+    s.add(new Shape("range deletes, compacted into small files under a snapshot, then L0s", 5,
+        CompressionType.NO_COMPRESSION, ChecksumType.kCRC32c, false, 1024, plain, 4, true, true));
+    s.add(new Shape("range deletes, openmldb options, ts ids, compacted", 5, CompressionType.NO_COMPRESSION,
+        ChecksumType.kCRC32c, true, 256 << 10, t -> t.setWholeKeyFiltering(false).setUseDeltaEncoding(false), 5, true,
+        true));
     return s.stream().map(Arguments::of);
   }
 
@@ -99,8 +108,20 @@ class SstCheckpointTest {
       BlockBasedTableConfig table = new BlockBasedTableConfig().setFormatVersion(shape.formatVersion())
           .setChecksumType(shape.checksum()).setBlockSize(shape.blockSize());
       shape.table().accept(table);
-      write(db, cp, cmp, table, shape.compression(), rnd, shape.withTsId(), shape.flushes(), shape.compact());
-      if (shape.compact()) {
+      write(db, cp, cmp, table, shape.compression(), rnd, shape.withTsId(), shape.flushes(), shape.compact(),
+          shape.rangeDeletes());
+      if (shape.rangeDeletes()) {
+        int files = 0;
+        int withTombstones = 0;
+        for (CheckpointManifest.FileMeta m : CheckpointManifest.read(cp).families.get(FAMILY).files.values()) {
+          try (SstFile f = SstFile.open(cp, m)) {
+            files++;
+            withTombstones += f.rangeDeletions.isEmpty() ? 0 : 1;
+          }
+        }
+        assertTrue(withTombstones > 0, "none of " + files + " files holds range deletions");
+      }
+      if (shape.compact() && shape.blockSize() <= 4096) {
         assertTrue(CheckpointManifest.read(cp).families.get(FAMILY).files.values().stream()
             .filter(f -> f.level() > 0).collect(Collectors.groupingBy(CheckpointManifest.FileMeta::level,
                 Collectors.counting())).values().stream().anyMatch(n -> n > 1), "a level with several files");
@@ -163,7 +184,8 @@ class SstCheckpointTest {
     Path db = tmp.resolve("db");
     Path cp = tmp.resolve("cp");
     try (KeyTSComparator cmp = KeyTSComparator.create()) {
-      write(db, cp, cmp, new BlockBasedTableConfig(), CompressionType.NO_COMPRESSION, new Random(1), false, 0, false);
+      write(db, cp, cmp, new BlockBasedTableConfig(), CompressionType.NO_COMPRESSION, new Random(1), false, 0, false,
+          false);
       assertSame(cp, cmp, new Random(2), false);
       try (SstCheckpoint c = SstCheckpoint.open(cp, FAMILY); KeyValueIterator it = c.scan()) {
         it.seekToFirst();
@@ -181,8 +203,6 @@ class SstCheckpointTest {
       assertUnsupported(cmp, "index type 2", CompressionType.NO_COMPRESSION,
           new BlockBasedTableConfig().setIndexType(IndexType.kTwoLevelIndexSearch).setBlockSize(256)
               .setMetadataBlockSize(256).setPartitionFilters(false), (r, h) -> { });
-      assertUnsupported(cmp, "rocksdb.range_del", CompressionType.NO_COMPRESSION, new BlockBasedTableConfig(),
-          (r, h) -> r.deleteRange(h, DiskKey.encode(bytes("pk1"), -1L), DiskKey.encode(bytes("pk1"), 0L)));
     }
   }
 
@@ -211,7 +231,7 @@ class SstCheckpointTest {
     Path cp = tmp.resolve("cp");
     try (KeyTSComparator cmp = KeyTSComparator.create()) {
       write(db, cp, cmp, new BlockBasedTableConfig().setChecksumType(checksum).setBlockSize(512),
-          CompressionType.NO_COMPRESSION, new Random(5), false, 1, false);
+          CompressionType.NO_COMPRESSION, new Random(5), false, 1, false, false);
     }
     Path sst;
     try (Stream<Path> files = Files.list(cp)) {
@@ -277,7 +297,8 @@ class SstCheckpointTest {
   }
 
   private void write(Path db, Path cp, KeyTSComparator cmp, BlockBasedTableConfig table, CompressionType compression,
-                     Random rnd, boolean withTsId, int flushes, boolean compact) throws Exception {
+                     Random rnd, boolean withTsId, int flushes, boolean compact, boolean rangeDeletes)
+      throws Exception {
     try (DBOptions dbo = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
          ColumnFamilyOptions cfo = new ColumnFamilyOptions().setComparator(cmp).setCompressionType(compression)
              .setDisableAutoCompactions(true).setTableFormatConfig(table)
@@ -288,8 +309,16 @@ class SstCheckpointTest {
            WriteOptions wo = new WriteOptions().setDisableWAL(true);
            FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
         ColumnFamilyHandle h = handles.get(1);
+        Snapshot snapshot = null;
         for (int i = 0; i < flushes; i++) {
           randomWrites(rdb, h, wo, rnd, withTsId, 300);
+          if (rangeDeletes) {
+            randomRangeDeletes(rdb, h, wo, rnd, withTsId, 6);
+          }
+          if (rangeDeletes && i == 0) {
+            // an older reader keeps covered keys and tombstones through compaction: truncated tombstones in files
+            snapshot = rdb.getSnapshot();
+          }
           rdb.flush(fo, h);
           if (compact && i == flushes / 2) {
             rdb.compactRange(h);
@@ -297,6 +326,9 @@ class SstCheckpointTest {
         }
         try (Checkpoint c = Checkpoint.create(rdb)) {
           c.createCheckpoint(cp.toString());
+        }
+        if (snapshot != null) {
+          rdb.releaseSnapshot(snapshot);
         }
       } finally {
         handles.forEach(ColumnFamilyHandle::close);
@@ -315,6 +347,23 @@ class SstCheckpointTest {
         db.singleDelete(h, wo, k);
       } else {
         db.delete(h, wo, k);
+      }
+    }
+  }
+
+  private static void randomRangeDeletes(RocksDB db, ColumnFamilyHandle h, WriteOptions wo, Random rnd,
+                                         boolean withTsId, int n) throws RocksDBException {
+    for (int i = 0; i < n; i++) {
+      byte[] a = key(rnd, withTsId);
+      byte[] b = key(rnd, withTsId);
+      if (rnd.nextBoolean()) {
+        // within one pk, as a tablet's delete and TTL garbage collection do
+        b = java.util.Arrays.copyOf(a, a.length);
+        b[b.length - 8] ^= (byte) (1 + rnd.nextInt(20));
+      }
+      int c = KeyTSComparator.compareKeys(a, b);
+      if (c != 0) {
+        db.deleteRange(h, wo, c < 0 ? a : b, c < 0 ? b : a);
       }
     }
   }
