@@ -5,7 +5,6 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.lang.management.MemoryUsage;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +17,9 @@ import javax.management.openmbean.CompositeData;
  * what {@code -Xmx} must hold); the peak of heap in use right after a collection (every GC reported by its JMX
  * notification: live data plus old garbage that a young collection leaves, so an upper bound of live); and, only
  * when {@link #reset(boolean)} asks for it, the live heap itself: a full GC every 300 ms ({@code System.gc()}) and
- * the heap in use after it. The full GCs pause the nodes, so a sync with the live probe is not timed.
+ * the heap in use at its end, as its GC notification reports it (read afterwards, the heap in use already holds the
+ * TLABs the running threads took since, tens of MB). The full GCs pause the nodes, so a sync with the live probe is
+ * not timed.
  */
 final class HeapProbe implements AutoCloseable {
 
@@ -26,6 +27,8 @@ final class HeapProbe implements AutoCloseable {
       .filter(p -> p.getType() == MemoryType.HEAP).toList();
   private final Set<String> heapPoolNames = heapPools.stream().map(MemoryPoolMXBean::getName)
       .collect(Collectors.toSet());
+  /** The cause a JVM reports for a collection {@code System.gc()} asked for. */
+  private static final String EXPLICIT_GC = "System.gc()";
   private final AtomicLong peak = new AtomicLong();
   private final AtomicLong peakAfterGc = new AtomicLong();
   private final AtomicLong peakLive = new AtomicLong(-1);
@@ -38,10 +41,14 @@ final class HeapProbe implements AutoCloseable {
       if (gc instanceof NotificationEmitter emitter) {
         emitter.addNotificationListener((n, handback) -> {
           if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
-            long after = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()).getGcInfo()
-                .getMemoryUsageAfterGc().entrySet().stream().filter(e -> heapPoolNames.contains(e.getKey()))
-                .mapToLong(e -> e.getValue().getUsed()).sum();
+            GarbageCollectionNotificationInfo info =
+                GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+            long after = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                .filter(e -> heapPoolNames.contains(e.getKey())).mapToLong(e -> e.getValue().getUsed()).sum();
             peakAfterGc.accumulateAndGet(after, Math::max);
+            if (probeLive && EXPLICIT_GC.equals(info.getGcCause())) {
+              peakLive.accumulateAndGet(after, Math::max); // at the end of the full GC, before any thread allocates
+            }
           }
         }, null, null);
       }
@@ -80,9 +87,7 @@ final class HeapProbe implements AutoCloseable {
       }
       peak.accumulateAndGet(used, Math::max);
       if (probeLive && System.nanoTime() - lastFullGc > 300_000_000L) {
-        System.gc();
-        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        peakLive.accumulateAndGet(heap.getUsed(), Math::max);
+        System.gc(); // its notification records the live heap
         lastFullGc = System.nanoTime();
       }
       try {
